@@ -1,0 +1,2 @@
+-- A device of the user is authenticated with the Enpass Hub.
+hub = 'authenticated'

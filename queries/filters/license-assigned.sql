@@ -1,0 +1,2 @@
+-- Users who have been assigned a license.
+license = 'assigned'

@@ -1,0 +1,2 @@
+-- Users who exist in the system but have no license assigned.
+license = 'unassigned'

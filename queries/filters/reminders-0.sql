@@ -1,0 +1,2 @@
+-- No setup reminder emails sent.
+reminders_sent = 0

@@ -1,0 +1,2 @@
+-- Exactly one setup reminder email sent.
+reminders_sent = 1

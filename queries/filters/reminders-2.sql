@@ -1,0 +1,2 @@
+-- Exactly two setup reminder emails sent.
+reminders_sent = 2

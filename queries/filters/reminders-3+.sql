@@ -1,0 +1,2 @@
+-- Three or more setup reminder emails sent.
+reminders_sent >= 3

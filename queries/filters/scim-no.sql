@@ -1,0 +1,2 @@
+-- Added manually, not via SCIM.
+NOT scim

@@ -1,0 +1,2 @@
+-- Provisioned via SCIM.
+scim

@@ -1,0 +1,986 @@
+/* rollcall report: the interactive users list. Reads the embedded JSON (#rollcall-data) and
+   never touches the network; no eval, no inline handlers, no innerHTML with data. */
+(function () {
+  'use strict';
+
+  var OVERSCAN = 8;
+  var PRINT_CAP = 5000;
+  var NONE = 255;
+  var DIMS = ['license', 'status', 'activity', 'hub'];
+  var DIM_TITLES = { license: 'License', status: 'Status', activity: 'Active users', hub: 'Enpass Hub authentication' };
+  var COLS = ['name', 'email', 'scim', 'last_used', 'license', 'status', 'activity', 'hub', 'reminders_sent'];
+  var COL_TITLES = {
+    name: 'Name', email: 'Email', scim: 'SCIM', last_used: 'Last Used', license: 'License',
+    status: 'Status', activity: 'Activity', hub: 'Enpass Hub', reminders_sent: 'Reminders'
+  };
+  var CSV_HEADER = 'name,email,scim,last_used,license,status,activity,hub,reminders_sent';
+  var GUARD_FIRST = '=+-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20';
+  var NEEDS_QUOTES = /[",\r\n]/;
+  var QUOTE = /"/g;
+
+  var doc = document;
+  function byId(id) { return doc.getElementById(id); }
+
+  // ---------------------------------------------------------------- data
+  var data = {};
+  var dataEl = byId('rollcall-data');
+  if (dataEl) {
+    try { data = JSON.parse(dataEl.textContent || '{}') || {}; } catch (err) { data = {}; }
+  }
+  var U = data.u || {};
+  function column(name) { var a = U[name]; return Array.isArray(a) ? a : []; }
+  var names = column('name');
+  var emails = column('email');
+  var n = Math.max(0, Math.min(typeof data.n === 'number' ? data.n : emails.length, emails.length));
+  var scimA = column('scim');
+  var lastA = column('last_used');
+  var remA = column('reminders');
+  var STAGES = [
+    ['Activated License', column('act'), column('act_at')],
+    ['Completed App Setup', column('setup'), column('setup_at')],
+    ['Added Data in App', column('data'), column('data_at')]
+  ];
+  var dev0 = column('dev0');
+  var devn = column('devn');
+  var D = data.d || {};
+  var dName = D.name || [];
+  var dPlat = D.platform || [];
+  var dVer = D.version || [];
+  var dLast = D.last_used || [];
+  var dHub = D.hub || [];
+  var platforms = data.platforms || [];
+  var versions = data.versions || [];
+  var dimsIn = data.dims || {};
+  var labelsIn = data.labels || {};
+
+  var dimVals = [];
+  var dimLabels = [];
+  var codes = [];
+  DIMS.forEach(function (d, j) {
+    var vals = Array.isArray(dimsIn[d]) ? dimsIn[d].map(String) : [];
+    var lab = labelsIn[d] || {};
+    dimVals[j] = vals;
+    dimLabels[j] = vals.map(function (v) { return typeof lab[v] === 'string' ? lab[v] : v; });
+    var src = column(d);
+    var a = new Uint8Array(n);
+    for (var i = 0; i < n; i++) {
+      var c = src[i];
+      a[i] = (typeof c === 'number' && c >= 0 && c < vals.length && c < NONE) ? c : NONE;
+    }
+    codes[j] = a;
+  });
+  var ST = DIMS.indexOf('status');
+
+  // Lower-cased name and email, once: search and sorting never allocate per row.
+  var lcName = new Array(n);
+  var lcEmail = new Array(n);
+  (function () {
+    for (var i = 0; i < n; i++) {
+      var nm = names[i];
+      var em = emails[i];
+      lcName[i] = typeof nm === 'string' ? nm.toLowerCase() : '';
+      lcEmail[i] = typeof em === 'string' ? em.toLowerCase() : '';
+    }
+  })();
+
+  // ---------------------------------------------------------------- formatting
+  function thousands(x) { return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+
+  function iso(sec) {
+    if (typeof sec !== 'number' || !isFinite(sec)) return '';
+    var ms = sec * 1000;
+    if (Math.abs(ms) > 8.64e15) return '';
+    var s = new Date(ms).toISOString();
+    return s.slice(0, 19) + 'Z';
+  }
+  function shortTime(sec) { var s = iso(sec); return s ? s.slice(0, 16).replace('T', ' ') : ''; }
+  function longTime(sec) { var s = iso(sec); return s ? s.slice(0, 19).replace('T', ' ') + ' UTC' : ''; }
+
+  function label(j, i) { var c = codes[j][i]; return c === NONE ? '—' : dimLabels[j][c]; }
+  function slug(j, i) { var c = codes[j][i]; return c === NONE ? '' : dimVals[j][c]; }
+  function hasText(x) { return typeof x === 'string' && x !== ''; }
+  function scimText(i) { var s = scimA[i]; return s === 1 || s === true ? 'Yes' : (s === 0 || s === false ? 'No' : '—'); }
+  function reminders(i) { var r = remA[i]; return typeof r === 'number' ? r : 0; }
+
+  // ---------------------------------------------------------------- state
+  var sel = dimVals.map(function (v) { return new Uint8Array(v.length); });
+  var selN = new Int32Array(DIMS.length);
+  var counts = dimVals.map(function (v) { return new Int32Array(v.length); });
+  var state = { q: '', sortKey: 'name', sortDir: 'asc', user: null };
+  var view = new Int32Array(n);
+  var viewLen = 0;
+
+  function dec(x) { try { return decodeURIComponent(x); } catch (err) { return ''; } }
+  function enc(x) { return encodeURIComponent(x); }
+
+  function parseHash(h) {
+    var s = { sel: dimVals.map(function (v) { return new Uint8Array(v.length); }), q: '', sortKey: 'name', sortDir: 'asc', user: null };
+    h = String(h || '').replace(/^#/, '');
+    if (h === '') return s;
+    h.split('&').forEach(function (part) {
+      var eq = part.indexOf('=');
+      if (eq < 0) return;
+      var key = dec(part.slice(0, eq)).trim().toLowerCase();
+      var val = part.slice(eq + 1);
+      var j = DIMS.indexOf(key);
+      if (j >= 0) {
+        val.split(',').forEach(function (v) {
+          var c = dimVals[j].indexOf(dec(v).trim().toLowerCase());
+          if (c >= 0) s.sel[j][c] = 1;
+        });
+      } else if (key === 'q') {
+        s.q = dec(val);
+      } else if (key === 'sort') {
+        var p = dec(val).split(':');
+        var k = (p[0] || '').trim().toLowerCase();
+        if (k === 'reminders') k = 'reminders_sent';
+        if (COLS.indexOf(k) >= 0) {
+          s.sortKey = k;
+          s.sortDir = (p[1] || '').trim().toLowerCase() === 'desc' ? 'desc' : 'asc';
+        }
+      } else if (key === 'user') {
+        var u = dec(val).trim();
+        s.user = u === '' ? null : u;
+      }
+    });
+    return s;
+  }
+
+  function buildHash() {
+    var parts = [];
+    DIMS.forEach(function (d, j) {
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(enc(dimVals[j][c]));
+      if (vals.length) parts.push(d + '=' + vals.join(','));
+    });
+    if (state.q !== '') parts.push('q=' + enc(state.q));
+    if (!(state.sortKey === 'name' && state.sortDir === 'asc')) parts.push('sort=' + state.sortKey + ':' + state.sortDir);
+    if (state.user !== null) parts.push('user=' + enc(state.user));
+    return parts.join('&');
+  }
+
+  function writeHash() {
+    var h = buildHash();
+    if (location.hash.replace(/^#/, '') === h) return;
+    var base = location.href.split('#')[0];
+    try {
+      history.replaceState(history.state, '', h === '' ? base : base + '#' + h);
+    } catch (err) {
+      // Some browsers refuse history updates on file:// pages; the view still works.
+    }
+  }
+
+  function publicState() {
+    var out = {};
+    DIMS.forEach(function (d, j) {
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+      out[d] = vals;
+    });
+    out.q = state.q;
+    out.sort = state.sortKey + ':' + state.sortDir;
+    out.user = state.user;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- sorting
+  var orderCache = {};
+  var emailRankArr = null;
+
+  function identity() { var a = new Int32Array(n); for (var i = 0; i < n; i++) a[i] = i; return a; }
+
+  // Rank of each row by lower-cased email (then input order): the tie-breaker of every sort.
+  function emailRank() {
+    if (emailRankArr) return emailRankArr;
+    var idx = identity();
+    idx.sort(function (a, b) {
+      var x = lcEmail[a];
+      var y = lcEmail[b];
+      return x < y ? -1 : (x > y ? 1 : a - b);
+    });
+    var r = new Int32Array(n);
+    for (var k = 0; k < n; k++) r[idx[k]] = k;
+    emailRankArr = r;
+    return r;
+  }
+
+  function numericKey(key) {
+    var v = new Float64Array(n);
+    var i;
+    var j = DIMS.indexOf(key);
+    if (j >= 0) {
+      // The CLI sorts these by their lower-cased slug.
+      var lower = dimVals[j].map(function (s) { return s.toLowerCase(); });
+      var sorted = lower.slice().sort();
+      var rank = lower.map(function (s) { return sorted.indexOf(s); });
+      var cj = codes[j];
+      for (i = 0; i < n; i++) v[i] = cj[i] === NONE ? NaN : rank[cj[i]];
+    } else {
+      var src = key === 'scim' ? scimA : (key === 'last_used' ? lastA : remA);
+      for (i = 0; i < n; i++) {
+        var x = src[i];
+        v[i] = typeof x === 'number' ? x : (typeof x === 'boolean' ? (x ? 1 : 0) : (key === 'reminders_sent' ? 0 : NaN));
+      }
+    }
+    return v;
+  }
+
+  function buildOrder(key, desc) {
+    var er = emailRank();
+    var s = desc ? -1 : 1;
+    var idx = identity();
+    var cmp;
+    if (key === 'name' || key === 'email') {
+      var txt = key === 'name' ? lcName : lcEmail;
+      var raw = key === 'name' ? names : emails;
+      var isNull = new Uint8Array(n);
+      for (var i = 0; i < n; i++) isNull[i] = typeof raw[i] === 'string' ? 0 : 1;
+      cmp = function (a, b) {
+        var na = isNull[a];
+        var nb = isNull[b];
+        if (na !== nb) return na - nb;
+        if (na === 0) {
+          var x = txt[a];
+          var y = txt[b];
+          if (x !== y) return x < y ? -s : s;
+        }
+        return er[a] - er[b];
+      };
+    } else {
+      var v = numericKey(key);
+      cmp = function (a, b) {
+        var x = v[a];
+        var y = v[b];
+        var xn = x !== x;
+        var yn = y !== y;
+        if (xn !== yn) return xn ? 1 : -1;
+        if (!xn && x !== y) return x < y ? -s : s;
+        return er[a] - er[b];
+      };
+    }
+    idx.sort(cmp);
+    return idx;
+  }
+
+  // null = the embedded order, which is the default sort (name, then email).
+  function currentOrder() {
+    if (state.sortKey === 'name' && state.sortDir === 'asc') return null;
+    var k = state.sortKey + ':' + state.sortDir;
+    if (!orderCache[k]) orderCache[k] = buildOrder(state.sortKey, state.sortDir === 'desc');
+    return orderCache[k];
+  }
+
+  // ---------------------------------------------------------------- filtering
+  // One pass: search, then OR within a dimension and AND across them. A row failing exactly one
+  // dimension still counts for that dimension's values (facet counts within the other filters).
+  function recompute() {
+    var q = state.q.toLowerCase();
+    var order = currentOrder();
+    var nd = DIMS.length;
+    var i, j, k, c;
+    for (j = 0; j < nd; j++) {
+      counts[j].fill(0);
+      selN[j] = 0;
+      for (c = 0; c < sel[j].length; c++) selN[j] += sel[j][c];
+    }
+    var m = 0;
+    for (k = 0; k < n; k++) {
+      i = order === null ? k : order[k];
+      if (q !== '' && lcName[i].indexOf(q) === -1 && lcEmail[i].indexOf(q) === -1) continue;
+      var fails = 0;
+      var failDim = -1;
+      for (j = 0; j < nd; j++) {
+        if (selN[j] !== 0) {
+          c = codes[j][i];
+          if (c === NONE || sel[j][c] === 0) {
+            fails++;
+            if (fails > 1) break;
+            failDim = j;
+          }
+        }
+      }
+      if (fails === 0) {
+        view[m++] = i;
+        for (j = 0; j < nd; j++) {
+          c = codes[j][i];
+          if (c !== NONE) counts[j][c]++;
+        }
+      } else if (fails === 1) {
+        c = codes[failDim][i];
+        if (c !== NONE) counts[failDim][c]++;
+      }
+    }
+    viewLen = m;
+  }
+
+  // ---------------------------------------------------------------- CSV
+  function csvCell(s) {
+    if (s === '') return s;
+    if (GUARD_FIRST.indexOf(s.charAt(0)) !== -1) s = "'" + s;
+    if (NEEDS_QUOTES.test(s)) s = '"' + s.replace(QUOTE, '""') + '"';
+    return s;
+  }
+
+  function csvLine(i) {
+    var nm = names[i];
+    var em = emails[i];
+    var sc = scimA[i];
+    return [
+      csvCell(typeof nm === 'string' ? nm : ''),
+      csvCell(typeof em === 'string' ? em : ''),
+      sc === 1 || sc === true ? 'yes' : (sc === 0 || sc === false ? 'no' : ''),
+      iso(lastA[i]),
+      csvCell(slug(0, i)),
+      csvCell(slug(1, i)),
+      csvCell(slug(2, i)),
+      csvCell(slug(3, i)),
+      String(reminders(i))
+    ].join(',');
+  }
+
+  // The CSV of the current view, byte-identical to what the CLI writes for the same rows.
+  function csvText() {
+    var lines = new Array(viewLen + 1);
+    lines[0] = CSV_HEADER;
+    for (var p = 0; p < viewLen; p++) lines[p + 1] = csvLine(view[p]);
+    return lines.join('\n') + '\n';
+  }
+
+  function download() {
+    var blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
+    var url = URL.createObjectURL(blob);
+    var a = doc.createElement('a');
+    a.href = url;
+    a.download = 'rollcall-users.csv';
+    a.hidden = true;
+    doc.body.appendChild(a);
+    a.click();
+    doc.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  // ---------------------------------------------------------------- DOM helpers
+  function el(tag, cls, text) {
+    var e = doc.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  // ---------------------------------------------------------------- filters UI
+  var searchEl = byId('search');
+  var filtersEl = byId('filters');
+  var countEl = byId('count');
+  var boxes = [];
+  var cntEls = [];
+
+  DIMS.forEach(function (d, j) {
+    var fs = el('fieldset');
+    fs.id = 'fs-' + d;
+    fs.appendChild(el('legend', null, DIM_TITLES[d]));
+    boxes[j] = [];
+    cntEls[j] = [];
+    dimVals[j].forEach(function (v, c) {
+      var row = el('div', 'opt');
+      var cb = doc.createElement('input');
+      cb.type = 'checkbox';
+      cb.id = 'f-' + d + '-' + v;
+      cb.value = v;
+      cb.setAttribute('data-dim', String(j));
+      cb.setAttribute('data-code', String(c));
+      var lb = doc.createElement('label');
+      lb.htmlFor = cb.id;
+      lb.appendChild(el('span', 'lbl', dimLabels[j][c]));
+      var cn = el('span', 'cnt', '0');
+      cn.id = 'c-' + d + '-' + v;
+      lb.appendChild(cn);
+      row.appendChild(cb);
+      row.appendChild(lb);
+      fs.appendChild(row);
+      boxes[j][c] = cb;
+      cntEls[j][c] = cn;
+    });
+    if (filtersEl) filtersEl.appendChild(fs);
+  });
+
+  function syncControls() {
+    for (var j = 0; j < DIMS.length; j++) {
+      for (var c = 0; c < dimVals[j].length; c++) boxes[j][c].checked = sel[j][c] === 1;
+    }
+    if (searchEl && searchEl.value !== state.q) searchEl.value = state.q;
+  }
+
+  function syncCounts() {
+    for (var j = 0; j < DIMS.length; j++) {
+      for (var c = 0; c < dimVals[j].length; c++) {
+        var t = thousands(counts[j][c]);
+        var e = cntEls[j][c];
+        if (e.textContent !== t) e.textContent = t;
+        e.classList.toggle('zero', counts[j][c] === 0);
+      }
+    }
+    if (countEl) countEl.textContent = thousands(viewLen) + ' of ' + thousands(n) + (n === 1 ? ' user' : ' users');
+  }
+
+  // ---------------------------------------------------------------- table (virtualised)
+  var scroller = byId('users-table');
+  var grid = byId('grid');
+  var tbody = byId('rows');
+  var emptyEl = byId('empty');
+  var thead = grid ? grid.tHead : null;
+  var rowH = 36;
+  var theadH = 0;
+  var rStart = -1;
+  var rEnd = -1;
+  var activePos = 0;
+  var parked = false;
+
+  (function () {
+    var v = parseFloat(getComputedStyle(doc.documentElement).getPropertyValue('--row-h'));
+    if (v > 0) rowH = v;
+  })();
+
+  function spacer() {
+    var tr = doc.createElement('tr');
+    tr.className = 'spacer';
+    tr.setAttribute('aria-hidden', 'true');
+    var td = doc.createElement('td');
+    td.colSpan = COLS.length;
+    tr.appendChild(td);
+    return tr;
+  }
+  var topSp = spacer();
+  var botSp = spacer();
+  function setSpacer(tr, px) {
+    tr.hidden = px <= 0;
+    tr.firstChild.style.height = (px > 0 ? px : 0) + 'px';
+  }
+
+  function cell(tr, text, cls, withTitle) {
+    var td = el('td', cls || null, text);
+    if (withTitle) td.title = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  function makeRow(p, tabbable) {
+    var i = view[p];
+    var tr = doc.createElement('tr');
+    tr.className = 'r';
+    tr.tabIndex = tabbable ? 0 : -1;
+    tr.setAttribute('aria-rowindex', String(p + 2));
+    tr.setAttribute('data-pos', String(p));
+    tr.setAttribute('data-email', typeof emails[i] === 'string' ? emails[i] : '');
+    var nm = names[i];
+    if (hasText(nm)) cell(tr, nm, null, true); else cell(tr, '—', 'none');
+    cell(tr, typeof emails[i] === 'string' ? emails[i] : '', null, true);
+    cell(tr, scimText(i));
+    var lu = shortTime(lastA[i]);
+    if (lu) cell(tr, lu); else cell(tr, 'Never', 'none');
+    cell(tr, label(0, i));
+    var st = cell(tr, '');
+    var code = codes[ST] ? codes[ST][i] : NONE;
+    if (code === NONE) {
+      st.textContent = '—';
+    } else {
+      st.appendChild(el('span', 'badge s-' + dimVals[ST][code], dimLabels[ST][code]));
+    }
+    cell(tr, label(2, i), null, true);
+    cell(tr, label(3, i));
+    cell(tr, String(reminders(i)), 'num');
+    return tr;
+  }
+
+  function rowEl(pos) {
+    if (!tbody || pos < rStart || pos >= rEnd) return null;
+    var r = tbody.children[pos - rStart + 1];
+    return r && r.getAttribute('data-pos') === String(pos) ? r : null;
+  }
+
+  function visibleRows() { return Math.max(0, scroller.clientHeight - theadH); }
+
+  function render(force) {
+    if (!scroller || !tbody) return;
+    var st = scroller.scrollTop;
+    var first = Math.floor(st / rowH);
+    var start = Math.max(0, Math.min(first, viewLen) - OVERSCAN);
+    var end = Math.min(viewLen, first + Math.ceil(visibleRows() / rowH) + 1 + OVERSCAN);
+    if (end < start) end = start;
+    if (!force && start === rStart && end === rEnd) return;
+    var ae = doc.activeElement;
+    var hadFocus = (ae && ae !== tbody && tbody.contains(ae)) || (parked && ae === scroller);
+    rStart = start;
+    rEnd = end;
+    setSpacer(topSp, start * rowH);
+    setSpacer(botSp, (viewLen - end) * rowH);
+    var tabPos = activePos >= start && activePos < end ? activePos : Math.max(start, Math.min(first, end - 1));
+    var frag = doc.createDocumentFragment();
+    frag.appendChild(topSp);
+    for (var p = start; p < end; p++) frag.appendChild(makeRow(p, p === tabPos));
+    frag.appendChild(botSp);
+    tbody.replaceChildren(frag);
+    if (grid) grid.setAttribute('aria-rowcount', String(viewLen + 1));
+    if (emptyEl) emptyEl.hidden = viewLen !== 0;
+    if (hadFocus) {
+      var r = rowEl(activePos);
+      if (r) {
+        parked = false;
+        r.focus({ preventScroll: true });
+      } else {
+        parked = true;
+        scroller.focus({ preventScroll: true });
+      }
+    }
+  }
+
+  function measure() {
+    if (thead) theadH = thead.getBoundingClientRect().height;
+    var r = tbody ? tbody.querySelector('tr.r') : null;
+    if (r) {
+      var h = r.getBoundingClientRect().height;
+      if (h > 0 && Math.abs(h - rowH) > 0.01) {
+        rowH = h;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function ensureVisible(pos) {
+    var top = pos * rowH;
+    var bottom = top + rowH;
+    var vis = visibleRows();
+    if (top < scroller.scrollTop) scroller.scrollTop = top;
+    else if (bottom > scroller.scrollTop + vis) scroller.scrollTop = bottom - vis;
+  }
+
+  function moveTo(pos) {
+    if (viewLen === 0) return;
+    activePos = Math.max(0, Math.min(viewLen - 1, pos));
+    ensureVisible(activePos);
+    render(true);
+    var r = rowEl(activePos);
+    if (r) {
+      parked = false;
+      r.focus({ preventScroll: true });
+    }
+  }
+
+  function syncSortHeaders() {
+    if (!thead) return;
+    var ths = thead.querySelectorAll('th[data-key]');
+    for (var k = 0; k < ths.length; k++) {
+      var th = ths[k];
+      if (th.getAttribute('data-key') === state.sortKey) th.setAttribute('aria-sort', state.sortDir === 'desc' ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+    }
+  }
+
+  // Recompute, redraw and record the state in the URL.
+  function update(resetScroll) {
+    recompute();
+    syncCounts();
+    syncSortHeaders();
+    if (resetScroll) {
+      activePos = 0;
+      if (scroller) scroller.scrollTop = 0;
+    } else if (activePos >= viewLen) {
+      activePos = Math.max(0, viewLen - 1);
+    }
+    render(true);
+    writeHash();
+  }
+
+  // ---------------------------------------------------------------- details panel
+  var dlg = byId('details');
+  var dBody = byId('details-body');
+  var dTitle = byId('details-title');
+  var dClose = byId('details-close');
+  var returnFocus = null;
+  var emailIndex = null;
+
+  function findUser(email) {
+    if (!emailIndex) {
+      emailIndex = new Map();
+      for (var i = 0; i < n; i++) {
+        if (!emailIndex.has(lcEmail[i])) emailIndex.set(lcEmail[i], i);
+      }
+    }
+    var i2 = emailIndex.get(String(email).toLowerCase());
+    return i2 === undefined ? -1 : i2;
+  }
+
+  function kv(dl, key, value, cls) {
+    dl.appendChild(el('dt', null, key));
+    dl.appendChild(el('dd', cls || null, value));
+  }
+
+  function devicesTable(i) {
+    var start = typeof dev0[i] === 'number' ? dev0[i] : 0;
+    var count = typeof devn[i] === 'number' ? devn[i] : 0;
+    var wrap = el('div', 'table-wrap');
+    var t = el('table', 'plain');
+    var cap = el('caption', 'sr-only', 'Devices of ' + (hasText(emails[i]) ? emails[i] : 'this user'));
+    t.appendChild(cap);
+    var th = el('thead');
+    var hr = el('tr');
+    ['Device Name', 'Platform', 'Enpass Version', 'Last Used', 'Enpass Hub Authenticated'].forEach(function (h) {
+      var c = el('th', null, h);
+      c.scope = 'col';
+      hr.appendChild(c);
+    });
+    th.appendChild(hr);
+    t.appendChild(th);
+    var tb = el('tbody');
+    for (var k = start; k < start + count; k++) {
+      var tr = el('tr');
+      var nm = dName[k];
+      tr.appendChild(el('td', hasText(nm) ? null : 'muted', hasText(nm) ? nm : '—'));
+      var pi = dPlat[k];
+      tr.appendChild(el('td', null, typeof pi === 'number' && hasText(platforms[pi]) ? platforms[pi] : '—'));
+      var vi = dVer[k];
+      tr.appendChild(el('td', null, typeof vi === 'number' && hasText(versions[vi]) ? versions[vi] : '—'));
+      tr.appendChild(el('td', null, longTime(dLast[k]) || 'Never'));
+      var hb = dHub[k];
+      tr.appendChild(el('td', null, hb === 1 || hb === true ? 'Yes' : (hb === 0 || hb === false ? 'No' : '—')));
+      tb.appendChild(tr);
+    }
+    t.appendChild(tb);
+    wrap.appendChild(t);
+    return wrap;
+  }
+
+  function fillDetails(i) {
+    var nm = names[i];
+    var em = typeof emails[i] === 'string' ? emails[i] : '';
+    dTitle.textContent = hasText(nm) ? nm : (em || 'User details');
+    var frag = doc.createDocumentFragment();
+    var dl = el('dl', 'kv');
+    kv(dl, 'Name', hasText(nm) ? nm : '—');
+    kv(dl, 'Email', em || '—');
+    var sc = scimText(i);
+    kv(dl, 'SCIM', sc === 'Yes' ? 'Yes (provisioned via SCIM)' : (sc === 'No' ? 'No (added manually)' : '—'));
+    kv(dl, 'License', label(0, i));
+    kv(dl, 'Status', label(ST, i));
+    kv(dl, 'Last used', longTime(lastA[i]) || 'Never');
+    kv(dl, 'Activity', label(2, i));
+    kv(dl, 'Enpass Hub', label(3, i));
+    frag.appendChild(dl);
+
+    var status = slug(ST, i);
+    var ndev = typeof devn[i] === 'number' ? devn[i] : 0;
+    if (status === 'no-license') {
+      var sec = el('section', 'note');
+      sec.appendChild(el('h3', null, 'No License'));
+      sec.appendChild(el('p', null, 'This user has no Enpass license, so they cannot start using Enpass and receive no onboarding reminders.'));
+      sec.appendChild(el('p', null, 'To assign one in the Enpass Admin Console: Users → select this user → Assign License.'));
+      frag.appendChild(sec);
+    } else if (status === 'pending') {
+      frag.appendChild(el('h3', null, 'Onboarding progress'));
+      frag.appendChild(el('p', null, 'Pending User Action: the user has a license but has not finished setting up Enpass.'));
+      var ol = el('ol', 'stages');
+      STAGES.forEach(function (s) {
+        var li = el('li');
+        li.appendChild(el('span', 'st-label', s[0]));
+        var done = s[1][i];
+        var at = longTime(s[2][i]);
+        if (done === 1 || done === true) li.appendChild(el('span', 'st-done', '✓ Done' + (at ? ' · ' + at : '')));
+        else if (done === 0 || done === false) li.appendChild(el('span', 'st-todo', '✗ Not done yet'));
+        else li.appendChild(el('span', 'st-unknown', '? Unknown (not in the export)'));
+        ol.appendChild(li);
+      });
+      frag.appendChild(ol);
+      frag.appendChild(el('p', null, 'Reminder emails sent: ' + reminders(i)));
+    }
+    if (status === 'using' || ndev > 0) {
+      frag.appendChild(el('h3', null, 'Devices (' + thousands(ndev) + ')'));
+      if (ndev > 0) frag.appendChild(devicesTable(i));
+      else frag.appendChild(el('p', null, 'No devices were reported for this user.'));
+    }
+    dBody.replaceChildren(frag);
+  }
+
+  function openDetails(i) {
+    if (!dlg || i < 0 || i >= n) return;
+    fillDetails(i);
+    state.user = typeof emails[i] === 'string' ? emails[i] : null;
+    if (!dlg.open) {
+      returnFocus = doc.activeElement;
+      if (typeof dlg.showModal === 'function') dlg.showModal();
+      else dlg.setAttribute('open', '');
+    }
+    if (dTitle) dTitle.focus();
+    writeHash();
+  }
+
+  function onDetailsClosed() {
+    if (state.user !== null) {
+      state.user = null;
+      writeHash();
+    }
+    var target = returnFocus;
+    returnFocus = null;
+    if (target && target !== doc.body && doc.contains(target) && typeof target.focus === 'function') {
+      target.focus({ preventScroll: true });
+    } else if (target && target.classList && target.classList.contains('r')) {
+      var r = rowEl(activePos);
+      if (r) r.focus({ preventScroll: true });
+    }
+  }
+
+  function closeDetails() {
+    if (!dlg || !dlg.open) return;
+    if (typeof dlg.close === 'function') {
+      dlg.close();
+    } else {
+      dlg.removeAttribute('open');
+      onDetailsClosed();
+    }
+  }
+
+  // ---------------------------------------------------------------- applying a URL fragment
+  function applyHash(h) {
+    var s = parseHash(h);
+    for (var j = 0; j < DIMS.length; j++) sel[j].set(s.sel[j]);
+    state.q = s.q;
+    state.sortKey = s.sortKey;
+    state.sortDir = s.sortDir;
+    var ui = s.user === null ? -1 : findUser(s.user);
+    state.user = ui >= 0 ? state.user : null;
+    syncControls();
+    update(true);
+    if (ui >= 0) openDetails(ui);
+    else closeDetails();
+  }
+
+  // ---------------------------------------------------------------- print
+  var printRows = byId('print-rows');
+  var printNote = byId('print-note');
+  var printing = false;
+  var openedForPrint = [];
+
+  function describe() {
+    var parts = [];
+    if (state.q !== '') parts.push('Search: “' + state.q + '”');
+    DIMS.forEach(function (d, j) {
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimLabels[j][c]);
+      if (vals.length) parts.push(DIM_TITLES[d] + ': ' + vals.join(' or '));
+    });
+    parts.push('Sorted by ' + COL_TITLES[state.sortKey] + (state.sortDir === 'desc' ? ', descending' : ', ascending'));
+    return parts.join(' · ');
+  }
+
+  function beforePrint() {
+    if (printing || !printRows) return;
+    printing = true;
+    var cap = Math.min(viewLen, PRINT_CAP);
+    var frag = doc.createDocumentFragment();
+    for (var p = 0; p < cap; p++) {
+      var i = view[p];
+      var tr = doc.createElement('tr');
+      tr.appendChild(el('td', null, hasText(names[i]) ? names[i] : '—'));
+      tr.appendChild(el('td', null, typeof emails[i] === 'string' ? emails[i] : ''));
+      tr.appendChild(el('td', null, scimText(i)));
+      tr.appendChild(el('td', null, shortTime(lastA[i]) || 'Never'));
+      tr.appendChild(el('td', null, label(0, i)));
+      tr.appendChild(el('td', null, label(1, i)));
+      tr.appendChild(el('td', null, label(2, i)));
+      tr.appendChild(el('td', null, label(3, i)));
+      tr.appendChild(el('td', 'num', String(reminders(i))));
+      frag.appendChild(tr);
+    }
+    printRows.replaceChildren(frag);
+    if (printNote) {
+      var what = viewLen > cap
+        ? 'Showing the first ' + thousands(cap) + ' of ' + thousands(viewLen) + ' matching users; Download CSV (or users.csv) has all of them.'
+        : 'Showing all ' + thousands(viewLen) + ' matching ' + (viewLen === 1 ? 'user' : 'users') + ' of ' + thousands(n) + '.';
+      printNote.textContent = describe() + '. ' + what;
+    }
+    openedForPrint = [];
+    var ds = doc.querySelectorAll('details:not([open])');
+    for (var k = 0; k < ds.length; k++) {
+      ds[k].open = true;
+      openedForPrint.push(ds[k]);
+    }
+  }
+
+  function afterPrint() {
+    if (!printing) return;
+    printing = false;
+    if (printRows) printRows.replaceChildren();
+    if (printNote) printNote.textContent = '';
+    openedForPrint.forEach(function (d) { d.open = false; });
+    openedForPrint = [];
+  }
+
+  // ---------------------------------------------------------------- events
+  if (searchEl) {
+    searchEl.addEventListener('input', function () {
+      state.q = searchEl.value;
+      update(true);
+    });
+  }
+
+  if (filtersEl) {
+    filtersEl.addEventListener('change', function (e) {
+      var t = e.target;
+      if (!t || t.type !== 'checkbox') return;
+      var j = +t.getAttribute('data-dim');
+      var c = +t.getAttribute('data-code');
+      if (!sel[j] || c >= sel[j].length) return;
+      sel[j][c] = t.checked ? 1 : 0;
+      update(true);
+    });
+  }
+
+  var clearBtn = byId('clear');
+  if (clearBtn) {
+    clearBtn.addEventListener('click', function () {
+      for (var j = 0; j < DIMS.length; j++) sel[j].fill(0);
+      state.q = '';
+      syncControls();
+      update(true);
+    });
+  }
+
+  var dlBtn = byId('download');
+  if (dlBtn) dlBtn.addEventListener('click', download);
+
+  if (thead) {
+    thead.addEventListener('click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('button.sort') : null;
+      if (!b) return;
+      var key = b.getAttribute('data-key');
+      if (COLS.indexOf(key) < 0) return;
+      if (state.sortKey === key) state.sortDir = state.sortDir === 'asc' ? 'desc' : 'asc';
+      else {
+        state.sortKey = key;
+        state.sortDir = 'asc';
+      }
+      update(true);
+    });
+  }
+
+  if (scroller) {
+    scroller.addEventListener('scroll', function () { render(false); }, { passive: true });
+    scroller.addEventListener('keydown', function (e) {
+      var t = e.target;
+      var onRow = !!(t && t.parentNode === tbody && t.classList && t.classList.contains('r'));
+      if (!onRow && !(t === scroller && parked)) return;
+      var pos = onRow ? +t.getAttribute('data-pos') : activePos;
+      var page = Math.max(1, Math.floor(visibleRows() / rowH) - 1);
+      switch (e.key) {
+        case 'ArrowDown': moveTo(pos + 1); break;
+        case 'ArrowUp': moveTo(pos - 1); break;
+        case 'PageDown': moveTo(pos + page); break;
+        case 'PageUp': moveTo(pos - page); break;
+        case 'Home': moveTo(0); break;
+        case 'End': moveTo(viewLen - 1); break;
+        case 'Enter':
+        case ' ':
+        case 'Spacebar':
+          if (!onRow) return;
+          activePos = pos;
+          openDetails(view[pos]);
+          break;
+        default: return;
+      }
+      e.preventDefault();
+    });
+  }
+
+  if (tbody) {
+    tbody.addEventListener('focusin', function (e) {
+      var t = e.target;
+      if (!t || !t.classList || !t.classList.contains('r')) return;
+      activePos = +t.getAttribute('data-pos');
+      parked = false;
+      var prev = tbody.querySelectorAll('tr.r[tabindex="0"]');
+      for (var k = 0; k < prev.length; k++) if (prev[k] !== t) prev[k].tabIndex = -1;
+      t.tabIndex = 0;
+    });
+    tbody.addEventListener('click', function (e) {
+      var tr = e.target && e.target.closest ? e.target.closest('tr.r') : null;
+      if (!tr || tr.parentNode !== tbody) return;
+      var pos = +tr.getAttribute('data-pos');
+      if (!(pos >= 0 && pos < viewLen)) return;
+      activePos = pos;
+      if (doc.activeElement !== tr) tr.focus({ preventScroll: true });
+      openDetails(view[pos]);
+    });
+  }
+
+  if (dlg) {
+    dlg.addEventListener('close', onDetailsClosed);
+    dlg.addEventListener('click', function (e) { if (e.target === dlg) closeDetails(); });
+    dlg.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && typeof dlg.showModal !== 'function') {
+        e.preventDefault();
+        closeDetails();
+      }
+    });
+  }
+  if (dClose) dClose.addEventListener('click', closeDetails);
+
+  // Chart bars link to fragments such as #status=pending: apply them and go to the list.
+  var summaryEl = byId('summary');
+  if (summaryEl) {
+    summaryEl.addEventListener('click', function (e) {
+      var a = e.target && e.target.closest ? e.target.closest('a') : null;
+      if (!a) return;
+      var href = a.getAttribute('href') || '';
+      if (href.charAt(0) !== '#') return;
+      e.preventDefault();
+      applyHash(href);
+      var users = byId('users');
+      if (users) users.scrollIntoView({ block: 'start' });
+      var h = byId('users-h');
+      if (h) h.focus({ preventScroll: true });
+    });
+  }
+
+  window.addEventListener('hashchange', function () {
+    var h = location.hash.replace(/^#/, '');
+    if (h !== '' && h.indexOf('=') === -1 && byId(dec(h))) return; // a plain in-page anchor
+    applyHash(h);
+  });
+
+  var resizeQueued = false;
+  window.addEventListener('resize', function () {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    requestAnimationFrame(function () {
+      resizeQueued = false;
+      measure();
+      render(true);
+    });
+  });
+
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  if (window.matchMedia) {
+    var pm = window.matchMedia('print');
+    if (pm && typeof pm.addEventListener === 'function') {
+      pm.addEventListener('change', function (e) { if (e.matches) beforePrint(); });
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+  var api = {
+    ready: false,
+    visibleCount: function () { return viewLen; },
+    csvText: csvText
+  };
+  Object.defineProperty(api, 'state', { enumerable: true, get: publicState });
+  window.rollcall = api;
+
+  theadH = thead ? thead.getBoundingClientRect().height : 0;
+  applyHash(location.hash);
+  if (measure()) render(true);
+
+  api.ready = true;
+  // Time-to-interactive, read by bench/ from the dumped DOM.
+  doc.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  doc.body.setAttribute('data-ready', '1');
+})();

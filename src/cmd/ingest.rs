@@ -1,0 +1,104 @@
+//! `rollcall ingest`: read and check the exports, then file them as one snapshot.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::Ctx;
+use crate::cli::IngestArgs;
+use crate::error::Failure;
+use crate::ingest::{parse, IngestOptions, Parsed, Reject};
+use crate::store::Access;
+use crate::util::thousands;
+
+pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
+    let as_of = match &a.as_of {
+        Some(t) => super::parse_instant("--as-of", t)?,
+        None => Utc::now(),
+    };
+    // Parse before touching the database: a bad file must leave no trace, not even a new empty file.
+    let parsed = parse(&IngestOptions {
+        users: a.users.clone(),
+        devices: a.devices.clone(),
+        encoding: a.encoding,
+        date_formats: a.date_formats.clone(),
+        show_progress: !ctx.quiet,
+    })?;
+    if a.strict && !parsed.rejects.is_empty() {
+        eprint!("{}", reject_lines(&parsed.rejects));
+        return Err(Failure::Rejected(format!(
+            "--strict: {} row{} would be rejected ({}); nothing was written",
+            parsed.rejects.len(),
+            if parsed.rejects.len() == 1 { "" } else { "s" },
+            by_reason(&parsed.rejects)
+        ))
+        .into());
+    }
+    let store = ctx.open(Access::ReadWrite)?;
+    let spinner = crate::progress::spinner(!ctx.quiet, "writing the snapshot");
+    let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());
+    spinner.finish_and_clear();
+    let info = written?;
+    println!("{}", summary_line(&parsed, info.id, &crate::util::iso(&as_of)));
+    for n in &parsed.notices {
+        println!("notice: {}: {}", n.file, n.detail);
+    }
+    let disagreements = store
+        .notices(info.id)?
+        .into_iter()
+        .filter(|n| n.kind == "status-disagreement")
+        .count();
+    if disagreements > 0 {
+        println!(
+            "notice: {disagreements} user{} whose Status column disagrees with license and stages (see `rollcall summary`)",
+            if disagreements == 1 { "" } else { "s" }
+        );
+    }
+    if !parsed.rejects.is_empty() {
+        println!("see them with `rollcall rejects`");
+    }
+    Ok(())
+}
+
+fn by_reason(rejects: &[Reject]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rejects {
+        *counts.entry(r.reason.as_str()).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn summary_line(p: &Parsed, id: i64, as_of: &str) -> String {
+    let rejected = if p.rejects.is_empty() {
+        "0 rejected".to_string()
+    } else {
+        format!("{} rejected ({})", thousands(p.rejects.len() as u64), by_reason(&p.rejects))
+    };
+    format!(
+        "snapshot {id} as of {as_of}: {} users, {} devices kept; {rejected}",
+        thousands(p.users_kept),
+        thousands(p.devices_kept)
+    )
+}
+
+/// One line per reject, as `--strict` lists them: file:line: column: detail.
+pub fn reject_lines(rejects: &[Reject]) -> String {
+    rejects
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}: {}{} [{}]\n",
+                r.file,
+                r.line,
+                r.column.as_deref().map(|c| format!("column '{c}': ")).unwrap_or_default(),
+                r.detail,
+                r.reason
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,34 @@
+//! `rollcall report`: the static HTML report, users.csv and manifest.json in one folder.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::ReportArgs;
+use crate::report::{self, Templates};
+use crate::util::thousands;
+
+pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
+    let templates = Templates::new(a.templates.clone())?;
+    let (store, scope, filters) = super::read::open_filtered(ctx, &a.filters)?;
+    let w = report::write(&store, &scope, &filters, &a.title, &templates, &a.out)?;
+    let index = std::fs::canonicalize(&w.index).unwrap_or(w.index.clone());
+    println!("{}", index.display());
+    let m = &w.manifest;
+    let size = m.files.first().map_or(0, |f| f.bytes);
+    eprintln!(
+        "report: {} users · {} · as of {} UTC · snapshot {} · index.html {:.1} MB",
+        thousands(m.rows),
+        filters.describe(),
+        scope.as_of.format("%Y-%m-%d %H:%M"),
+        scope.snapshot.id,
+        size as f64 / 1e6
+    );
+    if m.rows > report::EMBED_LIMIT {
+        eprintln!(
+            "note: the page embeds the first {} of {} users; users.csv beside it holds them all",
+            thousands(report::EMBED_LIMIT),
+            thousands(m.rows)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Errors a caller must tell apart, because they map to distinct exit codes.
+//! Everything else is an `anyhow::Error` with context naming the file or flag.
+
+use std::fmt;
+
+/// A problem with an input file as a whole (missing, empty, binary, wrong encoding, no email column):
+/// one line that starts with the file's name. Exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: &str, message: String) -> Self {
+        InputError {
+            file: file.to_string(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Errors with their own exit codes.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Wrong values on the command line that clap cannot check (filter values, unknown email…).
+    #[error("{0}")]
+    Usage(String),
+    /// `--strict` saw rejects: nothing was written.
+    #[error("{0}")]
+    Rejected(String),
+    /// Another process holds the database.
+    #[error("database is in use by another rollcall process{}: {path}; wait for it to finish or use another --db", .pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
+    Busy { path: String, pid: Option<u32> },
+}
+
+/// Exit codes, documented in README.
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+pub const EXIT_BUSY: i32 = 3;
+
+/// Chooses the exit code for an error that reached `main`.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if cause.downcast_ref::<InputError>().is_some() {
+            return EXIT_BAD_INPUT;
+        }
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return match f {
+                Failure::Usage(_) | Failure::Rejected(_) => EXIT_BAD_INPUT,
+                Failure::Busy { .. } => EXIT_BUSY,
+            };
+        }
+    }
+    EXIT_FAILURE
+}

@@ -1,0 +1,220 @@
+//! Exports: exactly the rows `users` lists, streamed to CSV, JSON or Parquet, plus a
+//! provenance manifest that makes the file reproducible and auditable.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::ingest::InputMeta;
+use crate::listing::{Listing, Stmt};
+use crate::output::CsvOut;
+use crate::store::{cells, SnapshotInfo, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Json,
+    Parquet,
+}
+
+/// A file written, for manifests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileHash {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl FileHash {
+    pub fn of(path: &Path) -> Result<FileHash> {
+        Ok(FileHash {
+            file: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            bytes: std::fs::metadata(path)?.len(),
+            sha256: crate::util::sha256_file(path).with_context(|| format!("hashing {}", path.display()))?,
+        })
+    }
+}
+
+/// Filters as the manifest records them: both the human line and the structure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FiltersRecord {
+    pub description: String,
+    pub dimensions: std::collections::BTreeMap<String, Vec<String>>,
+    pub custom: Vec<String>,
+    pub search: Option<String>,
+}
+
+impl FiltersRecord {
+    pub fn of(f: &crate::domain::FilterSet) -> FiltersRecord {
+        FiltersRecord {
+            description: f.describe(),
+            dimensions: f
+                .dimensions
+                .iter()
+                .map(|(d, v)| (d.name().to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            custom: f.custom.clone(),
+            search: f.search.clone(),
+        }
+    }
+}
+
+/// The provenance sidecar. It holds no wall-clock time of its own, so the same snapshot,
+/// filters and as-of always give a byte-identical manifest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub snapshot: SnapshotInfo,
+    #[serde(serialize_with = "crate::util::ser_ts")]
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    pub window_days: i64,
+    pub filters: FiltersRecord,
+    pub sort: String,
+    pub columns: Vec<String>,
+    pub format: Format,
+    /// Whether CSV cells were guarded against formula injection (false with --raw).
+    pub formula_guard: bool,
+    pub sql: String,
+    pub parameters: Vec<serde_json::Value>,
+    pub rows: u64,
+    pub files: Vec<FileHash>,
+    pub inputs: Vec<InputMeta>,
+}
+
+impl Manifest {
+    pub fn new(store: &Store, listing: &Listing, stmt: &Stmt, format: Format, guard: bool, rows: u64) -> Result<Manifest> {
+        Ok(Manifest {
+            tool: "rollcall",
+            version: crate::VERSION,
+            snapshot: listing.scope.snapshot.clone(),
+            as_of: listing.scope.as_of,
+            window_days: listing.scope.window_days,
+            filters: FiltersRecord::of(&listing.filters),
+            sort: listing.sort.describe(),
+            columns: listing.columns.iter().map(|c| c.to_string()).collect(),
+            format,
+            formula_guard: guard,
+            sql: stmt.sql.clone(),
+            parameters: stmt.params_json(),
+            rows,
+            files: Vec::new(),
+            inputs: store.inputs(listing.scope.snapshot.id)?,
+        })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        write_atomic(path, text.as_bytes())
+    }
+}
+
+/// `FILE.manifest.json` beside `FILE`.
+pub fn manifest_path(output: &Path) -> PathBuf {
+    let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".manifest.json");
+    output.with_file_name(name)
+}
+
+/// Writes through a temporary file in the same folder and renames, so a reader never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_beside(path);
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn temp_beside(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".{}.tmp", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Streams the listing to `path` in `format`; returns the row count and the statement that ran.
+pub fn write_rows(store: &Store, listing: &Listing, path: &Path, format: Format, guard: bool) -> Result<(u64, Stmt)> {
+    let stmt = listing.select(&store.sql, None, 0)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            anyhow::bail!("-o {}: the folder {} does not exist", path.display(), dir.display());
+        }
+    }
+    let tmp = temp_beside(path);
+    let result = match format {
+        Format::Csv => write_csv(store, listing, &stmt, &tmp, guard),
+        Format::Json => write_json(store, &stmt, &tmp),
+        Format::Parquet => write_parquet(store, &stmt, &tmp),
+    };
+    match result {
+        Ok(rows) => {
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            Ok((rows, stmt))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.context(format!("writing {}", path.display())))
+        }
+    }
+}
+
+fn write_csv(store: &Store, listing: &Listing, stmt: &Stmt, path: &Path, guard: bool) -> Result<u64> {
+    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut out = CsvOut::new(file, !guard);
+    out.row(listing.columns.iter().copied())?;
+    let mut rows = 0u64;
+    let mut bufs: Vec<String> = vec![String::new(); listing.columns.len()];
+    store.stream(&stmt.sql, &stmt.params, |batch| {
+        let cols = batch.columns();
+        for r in 0..batch.num_rows() {
+            for (buf, c) in bufs.iter_mut().zip(cols) {
+                buf.clear();
+                cells::push_text(c.as_ref(), r, buf);
+            }
+            out.row(bufs.iter().map(String::as_str))?;
+        }
+        rows += batch.num_rows() as u64;
+        Ok(())
+    })?;
+    out.finish()?.flush()?;
+    Ok(rows)
+}
+
+fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
+    let mut file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rows = 0u64;
+    file.write_all(b"[")?;
+    store.stream(&stmt.sql, &stmt.params, |batch| {
+        let schema = batch.schema();
+        for r in 0..batch.num_rows() {
+            let obj: serde_json::Map<String, serde_json::Value> = schema
+                .fields()
+                .iter()
+                .zip(batch.columns())
+                .map(|(f, c)| (f.name().clone(), cells::cell(c.as_ref(), r).json()))
+                .collect();
+            file.write_all(if rows == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut file, &obj)?;
+            rows += 1;
+        }
+        Ok(())
+    })?;
+    file.write_all(if rows == 0 { b"]\n" } else { b"\n]\n" })?;
+    file.flush()?;
+    Ok(rows)
+}
+
+/// Parquet is written by DuckDB's own writer. COPY cannot bind its target as a parameter, so
+/// it writes into a fresh temporary folder whose name we generated (no user text reaches the
+/// SQL), and the file is then moved into place.
+fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
+    let dir = tempfile::Builder::new().prefix("rollcall-export").tempdir()?;
+    let target = dir.path().join("export.parquet");
+    let rows = store.copy_parquet(&stmt.sql, &stmt.params, &target)?;
+    if std::fs::rename(&target, path).is_err() {
+        std::fs::copy(&target, path)?;
+    }
+    Ok(rows)
+}

@@ -1,0 +1,466 @@
+//! Reading an export file: encoding, format detection (CSV with its delimiter, JSON array, NDJSON)
+//! and iteration over records with their source line numbers and verbatim text.
+//! Knows nothing of fields or the database; ingest gives the records meaning.
+
+use std::borrow::Cow;
+use std::fs;
+use std::path::Path;
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::error::InputError;
+
+/// A text encoding the user can name with `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Encoding {
+    #[default]
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "latin-1", alias = "latin1", alias = "iso-8859-1")]
+    Latin1,
+    #[value(name = "utf-16", alias = "utf16")]
+    Utf16,
+}
+
+/// The layout detected from the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv(u8),
+    JsonArray,
+    Ndjson,
+}
+
+impl Format {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Csv(b',') => "csv (comma)",
+            Format::Csv(b';') => "csv (semicolon)",
+            Format::Csv(b'\t') => "csv (tab)",
+            Format::Csv(_) => "csv",
+            Format::JsonArray => "json",
+            Format::Ndjson => "ndjson",
+        }
+    }
+}
+
+/// A file read whole and decoded to UTF-8, with its identity for provenance.
+pub struct SourceFile {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    pub text: String,
+    pub format: Format,
+}
+
+impl SourceFile {
+    /// Reads and decodes `path`. Every failure is one line naming the file.
+    pub fn read(path: &Path, encoding: Encoding) -> Result<SourceFile, InputError> {
+        let shown = path.display().to_string();
+        let err = |msg: String| InputError::new(&shown, msg);
+        let meta = fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => err("no such file".into()),
+            _ => err(format!("cannot read: {e}")),
+        })?;
+        if meta.is_dir() {
+            return Err(err("is a directory, expected a CSV or JSON file".into()));
+        }
+        let bytes = fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(err("is empty".into()));
+        }
+        let sha256 = crate::util::sha256_hex(&bytes);
+        let size = bytes.len() as u64;
+        let text = decode(bytes, encoding).map_err(err)?;
+        let format = detect_format(&text);
+        Ok(SourceFile {
+            path: shown,
+            size,
+            sha256,
+            text,
+            format,
+        })
+    }
+
+    /// The file name without its folders, as provenance and rejects show it.
+    pub fn name(&self) -> String {
+        Path::new(&self.path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.clone())
+    }
+}
+
+fn looks_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let zeros_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let zeros_even = head.iter().step_by(2).filter(|b| **b == 0).count();
+    let pairs = head.len() / 2;
+    pairs > 0 && (zeros_odd * 10 > pairs * 8 || zeros_even * 10 > pairs * 8)
+}
+
+fn decode(bytes: Vec<u8>, encoding: Encoding) -> Result<String, String> {
+    match encoding {
+        Encoding::Utf8 => {
+            if looks_utf16(&bytes) {
+                return Err("looks like UTF-16, not UTF-8; pass --encoding utf-16".into());
+            }
+            if bytes[..bytes.len().min(8192)].contains(&0) {
+                return Err("is a binary file, not a CSV or JSON export".into());
+            }
+            match String::from_utf8(bytes) {
+                Ok(mut s) => {
+                    if s.starts_with('\u{feff}') {
+                        s.drain(..3);
+                    }
+                    Ok(s)
+                }
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let bytes = e.as_bytes();
+                    let (line, col) = line_col(&bytes[..at]);
+                    Err(format!(
+                        "line {line}, column {col}: not valid UTF-8 (byte 0x{:02X}); if the file is Latin-1 or UTF-16, pass --encoding latin-1 or --encoding utf-16",
+                        bytes[at]
+                    ))
+                }
+            }
+        }
+        Encoding::Latin1 => {
+            if bytes[..bytes.len().min(8192)].contains(&0) {
+                return Err("is a binary file, not a Latin-1 text export".into());
+            }
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+            Ok(text.into_owned())
+        }
+        Encoding::Utf16 => {
+            let enc = if bytes.starts_with(&[0xFE, 0xFF]) {
+                encoding_rs::UTF_16BE
+            } else if bytes.starts_with(&[0xFF, 0xFE]) {
+                encoding_rs::UTF_16LE
+            } else if bytes.len() > 1 && bytes[0] == 0 {
+                encoding_rs::UTF_16BE
+            } else {
+                encoding_rs::UTF_16LE
+            };
+            let (text, _, had_errors) = enc.decode(&bytes);
+            if had_errors {
+                return Err("is not valid UTF-16 (pass the right --encoding)".into());
+            }
+            Ok(text.trim_start_matches('\u{feff}').to_string())
+        }
+    }
+}
+
+fn line_col(prefix: &[u8]) -> (usize, usize) {
+    let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&prefix[line_start..]).chars().count() + 1;
+    (line, col)
+}
+
+/// JSON starts with `[` (array) or `{` (one object per line); anything else is CSV,
+/// delimited by whichever of `,` `;` TAB is most common outside quotes in the header line.
+pub fn detect_format(text: &str) -> Format {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => return Format::JsonArray,
+        Some(b'{') => return Format::Ndjson,
+        _ => {}
+    }
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let delims = [b',', b';', b'\t'];
+    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    Format::Csv(delims[best])
+}
+
+/// One record: its line in the file (the header is line 1), its verbatim text, and its cells
+/// indexed like `Table::headers` (`None` where a JSON record lacks the key).
+pub struct Record<'a> {
+    pub line: u64,
+    pub raw: &'a str,
+    pub cells: Vec<Option<Cow<'a, str>>>,
+    /// Set when the record cannot be read as cells at all: (reason code, detail).
+    pub unreadable: Option<(&'static str, String)>,
+    /// Set when the record has a nested JSON value in a column: (column index, detail).
+    pub bad_cell: Option<(usize, String)>,
+}
+
+/// The headers of a file and a way to walk its records.
+pub struct Table<'a> {
+    pub headers: Vec<String>,
+    source: &'a SourceFile,
+    json_records: Vec<JsonRecord<'a>>,
+}
+
+struct JsonRecord<'a> {
+    line: u64,
+    raw: &'a str,
+    parsed: Result<serde_json::Map<String, Value>, String>,
+}
+
+impl<'a> Table<'a> {
+    pub fn open(source: &'a SourceFile) -> Result<Table<'a>, InputError> {
+        match source.format {
+            Format::Csv(delim) => {
+                let mut rdr = csv_reader(&source.text, delim);
+                let mut rec = csv::StringRecord::new();
+                let has = rdr
+                    .read_record(&mut rec)
+                    .map_err(|e| InputError::new(&source.path, format!("cannot read the header: {e}")))?;
+                if !has {
+                    return Err(InputError::new(&source.path, "is empty".into()));
+                }
+                Ok(Table {
+                    headers: rec.iter().map(|h| h.trim().to_string()).collect(),
+                    source,
+                    json_records: Vec::new(),
+                })
+            }
+            Format::JsonArray | Format::Ndjson => {
+                let json_records = json_records(source)?;
+                let mut headers: Vec<String> = Vec::new();
+                for r in &json_records {
+                    if let Ok(map) = &r.parsed {
+                        for k in map.keys() {
+                            if !headers.iter().any(|h| h == k) {
+                                headers.push(k.clone());
+                            }
+                        }
+                    }
+                }
+                Ok(Table {
+                    headers,
+                    source,
+                    json_records,
+                })
+            }
+        }
+    }
+
+    /// JSON records are keyed, so they have no field count to check.
+    pub fn is_json(&self) -> bool {
+        !matches!(self.source.format, Format::Csv(_))
+    }
+
+    /// Calls `f` for each record in file order. CSV is streamed; JSON was parsed in `open`.
+    pub fn for_each<E>(&self, mut f: impl FnMut(Record<'_>) -> Result<(), E>) -> Result<(), E>
+    where
+        E: From<InputError>,
+    {
+        match self.source.format {
+            Format::Csv(delim) => {
+                let text = &self.source.text;
+                let mut rdr = csv_reader(text, delim);
+                let mut rec = csv::StringRecord::new();
+                let mut first = true;
+                loop {
+                    let ok = rdr.read_record(&mut rec).map_err(|e| {
+                        let line = e.position().map_or(0, |p| p.line());
+                        InputError::new(&self.source.path, format!("line {line}: {e}"))
+                    })?;
+                    if !ok {
+                        break;
+                    }
+                    if first {
+                        first = false;
+                        continue;
+                    }
+                    let pos = rec.position().expect("csv records carry a position");
+                    let start = pos.byte() as usize;
+                    let end = rdr.position().byte() as usize;
+                    let raw = text[start..end.min(text.len())].trim_end_matches(['\r', '\n']);
+                    let cells = rec.iter().map(|c| Some(Cow::Borrowed(c))).collect();
+                    f(Record {
+                        line: pos.line(),
+                        raw,
+                        cells,
+                        unreadable: None,
+                        bad_cell: None,
+                    })?;
+                }
+                Ok(())
+            }
+            Format::JsonArray | Format::Ndjson => {
+                for r in &self.json_records {
+                    let mut record = Record {
+                        line: r.line,
+                        raw: r.raw,
+                        cells: vec![None; self.headers.len()],
+                        unreadable: None,
+                        bad_cell: None,
+                    };
+                    match &r.parsed {
+                        Err(msg) => record.unreadable = Some(("bad-json", msg.clone())),
+                        Ok(map) => {
+                            for (k, v) in map {
+                                let idx = self
+                                    .headers
+                                    .iter()
+                                    .position(|h| h == k)
+                                    .expect("headers hold every key");
+                                record.cells[idx] = Some(match v {
+                                    Value::Null => Cow::Borrowed(""),
+                                    Value::String(s) => Cow::Borrowed(s.as_str()),
+                                    Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+                                    Value::Number(n) => Cow::Owned(n.to_string()),
+                                    Value::Array(_) | Value::Object(_) => {
+                                        record.bad_cell.get_or_insert((
+                                            idx,
+                                            format!("'{k}' holds a nested JSON value, expected text, a number or a boolean"),
+                                        ));
+                                        Cow::Borrowed("")
+                                    }
+                                });
+                            }
+                        }
+                    }
+                    f(record)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn csv_reader(text: &str, delim: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+fn json_records(source: &SourceFile) -> Result<Vec<JsonRecord<'_>>, InputError> {
+    let text = source.text.as_str();
+    let base = text.as_ptr() as usize;
+    let mut line_of = LineCounter::new(text);
+    let object = |raw: &str| -> Result<serde_json::Map<String, Value>, String> {
+        match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err("not a JSON object".into()),
+            Err(e) => Err(format!("invalid JSON: {e}")),
+        }
+    };
+    match source.format {
+        Format::JsonArray => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
+                InputError::new(
+                    &source.path,
+                    format!("line {}, column {}: invalid JSON: {e}", e.line(), e.column())
+                        .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
+                )
+            })?;
+            Ok(items
+                .into_iter()
+                .map(|raw| {
+                    let s = raw.get();
+                    JsonRecord {
+                        line: line_of.at(s.as_ptr() as usize - base),
+                        raw: s,
+                        parsed: object(s),
+                    }
+                })
+                .collect())
+        }
+        _ => {
+            let mut out = Vec::new();
+            for (i, line) in text.split('\n').enumerate() {
+                let trimmed = line.trim();
+                if !trimmed.is_empty() {
+                    out.push(JsonRecord {
+                        line: i as u64 + 1,
+                        raw: line.trim_end_matches('\r'),
+                        parsed: object(trimmed),
+                    });
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Turns ascending byte offsets into 1-based line numbers in one pass.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> u64 {
+        let upto = offset.min(self.text.len());
+        if upto > self.pos {
+            self.line += self.text[self.pos..upto].iter().filter(|b| **b == b'\n').count() as u64;
+            self.pos = upto;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_delimiters_and_json() {
+        assert_eq!(detect_format("a,b;c\n"), Format::Csv(b','));
+        assert_eq!(detect_format("a;b;c\n1,5;2;3"), Format::Csv(b';'));
+        assert_eq!(detect_format("a\tb\n"), Format::Csv(b'\t'));
+        assert_eq!(detect_format("\"x;y\",b\n"), Format::Csv(b','));
+        assert_eq!(detect_format("  [ {\"a\":1} ]"), Format::JsonArray);
+        assert_eq!(detect_format("{\"a\":1}\n{\"a\":2}"), Format::Ndjson);
+    }
+
+    #[test]
+    fn utf16_and_latin1_decode() {
+        let text = "Name,Email\nZoë,z@example.com\n";
+        let mut le = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        assert!(decode(le.clone(), Encoding::Utf8).unwrap_err().contains("--encoding utf-16"));
+        assert_eq!(decode(le, Encoding::Utf16).unwrap(), text);
+        let latin1 = b"Name,Email\nZo\xEB,z@example.com\n".to_vec();
+        let err = decode(latin1.clone(), Encoding::Utf8).unwrap_err();
+        assert!(err.starts_with("line 2, column 3:"), "{err}");
+        assert!(err.contains("--encoding latin-1"), "{err}");
+        assert_eq!(decode(latin1, Encoding::Latin1).unwrap(), text);
+        assert!(decode(b"PK\x03\x04\x00\x00".to_vec(), Encoding::Utf8).unwrap_err().contains("binary"));
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        let with_bom = [&[0xEF, 0xBB, 0xBF][..], b"Name\n"].concat();
+        assert_eq!(decode(with_bom, Encoding::Utf8).unwrap(), "Name\n");
+    }
+
+    #[test]
+    fn line_counter_is_monotonic() {
+        let mut lc = LineCounter::new("a\nb\n\nc");
+        assert_eq!(lc.at(0), 1);
+        assert_eq!(lc.at(2), 2);
+        assert_eq!(lc.at(5), 4);
+    }
+}

@@ -1,0 +1,247 @@
+//! Rendering plain rows to the terminal and to files: fitted tables, CSV with the
+//! formula-injection guard, JSON. Knows nothing of DuckDB; callers hand it `Cell`s.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value as Json;
+
+/// One value of a result, typed enough to print as a table, CSV or JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+impl Cell {
+    /// The text a table or CSV shows; NULL is empty.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Time(t) => crate::util::iso(t),
+        }
+    }
+
+    /// Tables show times to the minute: seconds are noise at a glance.
+    fn table_text(&self) -> String {
+        match self {
+            Cell::Time(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+            Cell::Null => "-".into(),
+            other => other.text(),
+        }
+    }
+
+    pub fn json(&self) -> Json {
+        match self {
+            Cell::Null => Json::Null,
+            Cell::Bool(b) => Json::Bool(*b),
+            Cell::Int(i) => Json::from(*i),
+            Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            Cell::Text(s) => Json::String(s.clone()),
+            Cell::Time(t) => Json::String(crate::util::iso(t)),
+        }
+    }
+}
+
+/// A result: headers and rows of cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The width tables fit: the terminal's, else `$COLUMNS`, else unlimited (pipes get whole values).
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if let Ok(c) = std::env::var("COLUMNS") {
+        if let Ok(n) = c.trim().parse::<usize>() {
+            return Some(n.max(20));
+        }
+    }
+    if io::stdout().is_terminal() {
+        return terminal_size::terminal_size().map(|(w, _)| w.0 as usize);
+    }
+    None
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Renders a fitted table: columns shrink (widest first, with an ellipsis) until the line fits.
+pub fn table(grid: &Grid, max_width: Option<usize>) -> String {
+    let texts: Vec<Vec<String>> = grid
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.table_text().replace(['\n', '\r', '\t'], " ")).collect())
+        .collect();
+    let mut widths: Vec<usize> = grid.headers.iter().map(|h| width(h)).collect();
+    for row in &texts {
+        for (i, t) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(t));
+        }
+    }
+    if let Some(max) = max_width {
+        let sep = 2 * widths.len().saturating_sub(1);
+        while widths.iter().sum::<usize>() + sep > max {
+            let (i, w) = widths
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, w)| (i, *w))
+                .unwrap_or((0, 0));
+            if w <= 4 {
+                break;
+            }
+            widths[i] = w - 1;
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[String], out: &mut String| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| {
+                let t = truncate(c, *w);
+                let pad = w - width(&t);
+                format!("{t}{}", " ".repeat(pad))
+            })
+            .collect();
+        out.push_str(parts.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(&grid.headers, &mut out);
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    out.push_str(&rule.join("  "));
+    out.push('\n');
+    for row in &texts {
+        line(row, &mut out);
+    }
+    out
+}
+
+/// OWASP "CSV Injection": a cell a spreadsheet could read as a formula gets a leading `'`.
+/// Covers `= + - @`, TAB, CR, LF and the full-width `＝ ＋ － ＠`.
+pub fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}') => {
+            std::borrow::Cow::Owned(format!("'{text}"))
+        }
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// Writes CSV rows, guarded unless `raw`.
+pub struct CsvOut<W: Write> {
+    w: csv::Writer<W>,
+    raw: bool,
+}
+
+impl<W: Write> CsvOut<W> {
+    pub fn new(inner: W, raw: bool) -> Self {
+        CsvOut {
+            w: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(inner),
+            raw,
+        }
+    }
+
+    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+        for c in cells {
+            let field = if self.raw { std::borrow::Cow::Borrowed(c) } else { guard_cell(c) };
+            self.w.write_field(field.as_bytes()).map_err(io::Error::other)?;
+        }
+        self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+/// A whole grid as guarded CSV.
+pub fn csv_string(grid: &Grid) -> io::Result<String> {
+    let mut out = CsvOut::new(Vec::new(), false);
+    out.row(grid.headers.iter().map(String::as_str))?;
+    for r in &grid.rows {
+        let texts: Vec<String> = r.iter().map(Cell::text).collect();
+        out.row(texts.iter().map(String::as_str))?;
+    }
+    Ok(String::from_utf8(out.finish()?).expect("csv of UTF-8 is UTF-8"))
+}
+
+/// A grid as a JSON array of objects keyed by header.
+pub fn json_rows(grid: &Grid) -> Json {
+    Json::Array(
+        grid.rows
+            .iter()
+            .map(|r| {
+                Json::Object(
+                    grid.headers
+                        .iter()
+                        .zip(r)
+                        .map(|(h, c)| (h.clone(), c.json()))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_every_dangerous_prefix() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "＝1", "＋1", "－1", "＠x"] {
+            assert_eq!(guard_cell(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for ok in ["Zoë", "1-2", "a=b", "", " =x"] {
+            assert_eq!(guard_cell(ok), ok, "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn table_fits_width_with_ellipsis() {
+        let grid = Grid {
+            headers: vec!["name".into(), "email".into()],
+            rows: vec![vec![
+                Cell::Text("A very long name indeed".into()),
+                Cell::Text("someone@example.com".into()),
+            ]],
+        };
+        let t = table(&grid, Some(30));
+        for line in t.lines() {
+            assert!(width(line) <= 30, "{line:?} is {} wide", width(line));
+        }
+        assert!(t.contains('…'));
+        let wide = table(&grid, None);
+        assert!(wide.contains("A very long name indeed"));
+    }
+
+    #[test]
+    fn csv_quotes_and_guards() {
+        let grid = Grid {
+            headers: vec!["name".into()],
+            rows: vec![vec![Cell::Text("=HYPERLINK(\"x\")".into())], vec![Cell::Text("Smith, Jo".into())]],
+        };
+        assert_eq!(csv_string(&grid).unwrap(), "name\n\"'=HYPERLINK(\"\"x\"\")\"\n\"Smith, Jo\"\n");
+    }
+}

@@ -1,0 +1,277 @@
+//! The preview server: tiny_http on 127.0.0.1 only, a fixed set of GET routes, each calling
+//! the same library functions as the CLI. Every request opens the database read-only afresh,
+//! so a new ingest shows up on reload.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use tiny_http::{Header, Method, Request, Response, Server};
+
+use crate::cli::FilterArgs;
+use crate::cmd::read::{filter_set, scope, users_json};
+use crate::domain::Dimension;
+use crate::listing::{self, Listing, Sort};
+use crate::queries::Sql;
+use crate::report::{self, Templates};
+use crate::store::{Access, Store};
+
+pub struct ServerConfig {
+    pub db: PathBuf,
+    pub sql: Sql,
+    pub templates: Templates,
+    /// The scope given on the command line; query parameters narrow it further for the API.
+    pub filters: FilterArgs,
+    pub title: String,
+    pub port: u16,
+}
+
+/// The routes, documented in README; anything else is 404.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("/", "the HTML report for the server's scope"),
+    ("/users.csv", "the guarded CSV export of the scope"),
+    ("/manifest.json", "provenance of the scope (as `export` writes it)"),
+    ("/api/users", "users JSON, as `users --format json`; query: license, status, activity, hub, scim, reminders, filter, search, sort, columns, limit, offset"),
+    ("/api/summary", "summary JSON, as `summary --format json`; same filter parameters"),
+    ("/api/user", "one user's details, as `show --format json`; query: email"),
+    ("/healthz", "ok"),
+];
+
+pub fn serve(cfg: ServerConfig) -> Result<()> {
+    let server = Server::http(("127.0.0.1", cfg.port))
+        .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", cfg.port))?;
+    let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(cfg.port);
+    println!("serving http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    std::io::stdout().flush().ok();
+    for request in server.incoming_requests() {
+        handle(&cfg, port, request);
+    }
+    Ok(())
+}
+
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: format!("{body}\n").into_bytes(),
+        }
+    }
+
+    fn json(value: &impl serde::Serialize) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "application/json",
+            body: (serde_json::to_string_pretty(value).unwrap_or_default() + "\n").into_bytes(),
+        }
+    }
+}
+
+fn handle(cfg: &ServerConfig, port: u16, request: Request) {
+    let reply = route(cfg, port, &request).unwrap_or_else(|e| {
+        let status = match crate::error::exit_code(&e) {
+            crate::error::EXIT_BAD_INPUT => 400,
+            crate::error::EXIT_BUSY => 503,
+            _ => 500,
+        };
+        Reply::text(status, &format!("{e:#}"))
+    });
+    let head = *request.method() == Method::Head;
+    let mut response = Response::from_data(if head { Vec::new() } else { reply.body })
+        .with_status_code(reply.status)
+        .with_header(header("Content-Type", reply.content_type))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+        .with_header(header("Referrer-Policy", "no-referrer"))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("X-Frame-Options", "DENY"));
+    if reply.content_type.starts_with("text/html") {
+        response = response.with_header(header("Cross-Origin-Resource-Policy", "same-origin"));
+    }
+    let _ = request.respond(response);
+}
+
+fn header(k: &str, v: &str) -> Header {
+    Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("static header")
+}
+
+fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        return Ok(Reply::text(405, "only GET and HEAD are served"));
+    }
+    // DNS rebinding: a page on another site that resolves to 127.0.0.1 sends its own Host.
+    let host_ok = req.headers().iter().find(|h| h.field.equiv("Host")).is_none_or(|h| {
+        let v = h.value.as_str();
+        v == format!("127.0.0.1:{port}") || v == format!("localhost:{port}")
+    });
+    if !host_ok {
+        return Ok(Reply::text(421, "unexpected Host header"));
+    }
+    let (path, query) = req.url().split_once('?').unwrap_or((req.url(), ""));
+    let params = parse_query(query);
+    match path {
+        "/" | "/index.html" => {
+            let (store, scope, filters) = open(cfg, &BTreeMap::new())?;
+            let data = report::gather(&store, &scope, &filters, &cfg.title)?;
+            Ok(Reply {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: report::render(&data, &cfg.templates)?.into_bytes(),
+            })
+        }
+        "/users.csv" | "/manifest.json" => {
+            let (store, scope, filters) = open(cfg, &BTreeMap::new())?;
+            let listing = Listing {
+                scope,
+                filters,
+                sort: Sort::default(),
+                columns: listing::EXPORT_COLUMNS.to_vec(),
+            };
+            let dir = tempfile::tempdir()?;
+            let file = dir.path().join("users.csv");
+            let (rows, stmt) = crate::export::write_rows(&store, &listing, &file, crate::export::Format::Csv, true)?;
+            if path == "/users.csv" {
+                return Ok(Reply {
+                    status: 200,
+                    content_type: "text/csv; charset=utf-8",
+                    body: std::fs::read(&file)?,
+                });
+            }
+            let mut m = crate::export::Manifest::new(&store, &listing, &stmt, crate::export::Format::Csv, true, rows)?;
+            m.files.push(crate::export::FileHash::of(&file)?);
+            Ok(Reply::json(&m))
+        }
+        "/api/users" => {
+            let (store, scope, filters) = open(cfg, &params)?;
+            let listing = Listing {
+                columns: listing::resolve_columns(&list(&params, "columns"), listing::DEFAULT_COLUMNS)?,
+                sort: Sort::parse(params.get("sort").and_then(|v| v.first()).map(String::as_str))?,
+                scope: scope.clone(),
+                filters: filters.clone(),
+            };
+            let limit = number(&params, "limit")?.or(Some(50));
+            let offset = number(&params, "offset")?.unwrap_or(0);
+            let page = listing::users_page(&store, &listing, limit, offset)?;
+            Ok(Reply::json(&users_json(&page, &scope, &filters, &listing)))
+        }
+        "/api/summary" => {
+            let (store, scope, filters) = open(cfg, &params)?;
+            Ok(Reply::json(&listing::summary(&store, &scope, &filters)?))
+        }
+        "/api/user" => {
+            let (store, scope, _) = open(cfg, &BTreeMap::new())?;
+            let email = params.get("email").and_then(|v| v.first()).cloned().unwrap_or_default();
+            match listing::user_detail(&store, &scope, &email) {
+                Ok(d) => Ok(Reply::json(&d)),
+                Err(e) => Ok(Reply::text(404, &format!("{e:#}"))),
+            }
+        }
+        "/healthz" => Ok(Reply::text(200, "ok")),
+        _ => Ok(Reply::text(404, "not found")),
+    }
+}
+
+/// Opens the database for one request; query parameters add to the server's own filters.
+fn open(
+    cfg: &ServerConfig,
+    params: &BTreeMap<String, Vec<String>>,
+) -> Result<(Store, crate::store::Scope, crate::domain::FilterSet)> {
+    let store = Store::open(&cfg.db, Access::ReadOnly, cfg.sql.clone())?;
+    let mut args = cfg.filters.clone();
+    for dim in Dimension::ALL {
+        let target = match dim {
+            Dimension::License => &mut args.license,
+            Dimension::Status => &mut args.status,
+            Dimension::Activity => &mut args.activity,
+            Dimension::Hub => &mut args.hub,
+            Dimension::Scim => &mut args.scim,
+            Dimension::Reminders => &mut args.reminders,
+        };
+        target.extend(list(params, dim.name()));
+    }
+    args.filters.extend(list(params, "filter"));
+    if let Some(s) = params.get("search").and_then(|v| v.first()) {
+        args.search = Some(s.clone());
+    }
+    let scope = scope(&store, args.snapshot, args.as_of.as_deref(), args.window_days)?;
+    let filters = filter_set(&args)?;
+    listing::check_filters(&store, &scope, &filters).context("filter")?;
+    Ok((store, scope, filters))
+}
+
+/// Every value of a repeated or comma-separated parameter.
+fn list(params: &BTreeMap<String, Vec<String>>, key: &str) -> Vec<String> {
+    params
+        .get(key)
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn number(params: &BTreeMap<String, Vec<String>>, key: &str) -> Result<Option<u64>> {
+    match params.get(key).and_then(|v| v.first()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| crate::error::Failure::Usage(format!("{key}={v}: expected a whole number")).into()),
+    }
+}
+
+/// `a=1&b=x%20y&a=2` → {a: [1, 2], b: ["x y"]}.
+pub fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.entry(percent_decode(k)).or_default().push(percent_decode(v));
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() && s.is_char_boundary(i + 3) => {
+                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_decode() {
+        let q = parse_query("status=pending&status=no-license&search=zo%C3%AB+%C3%A5&x=%zz&limit=5");
+        assert_eq!(q["status"], vec!["pending", "no-license"]);
+        assert_eq!(q["search"], vec!["zoë å"]);
+        assert_eq!(q["x"], vec!["%zz"]);
+        assert_eq!(list(&q, "status"), vec!["pending", "no-license"]);
+        assert_eq!(number(&q, "limit").unwrap(), Some(5));
+    }
+}

@@ -1,0 +1,130 @@
+//! Small helpers shared by several layers: hashing and number formatting.
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Hashes a file in chunks, so exports of any size are hashed in constant memory.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Timestamps everywhere in output: RFC 3339 in UTC with a `Z`, seconds precision unless finer is stored.
+pub fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Appends the same text as [`iso`] for a UTC timestamp in microseconds. Whole seconds (the
+/// common case) take a fast path, because exports format millions of them.
+pub fn push_iso_micros(us: i64, out: &mut String) {
+    if us.rem_euclid(1_000_000) != 0 {
+        if let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us) {
+            out.push_str(&iso(&t));
+        }
+        return;
+    }
+    let secs = us.div_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        if let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us) {
+            out.push_str(&iso(&t));
+        }
+        return;
+    }
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let put = |b: &mut [u8; 20], at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            b[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(&mut b, 0, year, 4);
+    put(&mut b, 5, month, 2);
+    put(&mut b, 8, day, 2);
+    put(&mut b, 11, rem / 3600, 2);
+    put(&mut b, 14, rem % 3600 / 60, 2);
+    put(&mut b, 17, rem % 60, 2);
+    out.push_str(std::str::from_utf8(&b).expect("ascii"));
+}
+
+pub fn ser_ts<S: serde::Serializer>(t: &chrono::DateTime<chrono::Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&iso(t))
+}
+
+/// 2340 -> "2,340", as count lines print numbers.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_known_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn fast_iso_matches_chrono() {
+        for us in [0i64, 1_764_158_400_000_000, 951_782_400_000_000, 1_000_250_000, -86_400_000_000, 253_402_300_799_000_000] {
+            let mut s = String::new();
+            push_iso_micros(us, &mut s);
+            let t = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us).unwrap();
+            assert_eq!(s, iso(&t), "{us}");
+        }
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2340), "2,340");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+}

@@ -1,0 +1,129 @@
+//! The one helper every integration test uses: a temp dir with its own database, and the real binary.
+#![allow(dead_code)]
+
+pub mod browser;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("rollcall.duckdb")
+    }
+
+    /// Writes a file (bytes or text) into the temp dir.
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// The binary, run in the temp dir against its database, with no terminal width.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("rollcall").expect("binary built");
+        c.current_dir(self.dir.path())
+            .env("ROLLCALL_DB", self.db())
+            .env_remove("ROLLCALL_QUERIES")
+            .env_remove("COLUMNS")
+            .env_remove("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run rollcall")
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "rollcall {args:?} failed ({:?}):\n{}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs and insists on failure with `code`; returns stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "rollcall {args:?}: expected exit {code}\nstdout:{}\nstderr:{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+        stderr
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        serde_json::from_str(&self.ok(args)).expect("json output")
+    }
+
+    /// Ingests users (and devices) written from text, as of a fixed instant.
+    pub fn ingest(&self, users: &str, devices: Option<&str>, as_of: &str) -> String {
+        let u = self.write("users.csv", users);
+        let mut args = vec!["ingest".to_string(), "--users".into(), u.display().to_string()];
+        if let Some(d) = devices {
+            let d = self.write("devices.csv", d);
+            args.extend(["--devices".into(), d.display().to_string()]);
+        }
+        args.extend(["--as-of".into(), as_of.into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.ok(&args)
+    }
+
+    /// Writes a sample organisation with the binary and ingests it; returns the folder.
+    pub fn sample(&self, users: u64, seed: u64) -> PathBuf {
+        let dir = self.path(&format!("sample-{users}-{seed}"));
+        self.ok(&["sample", "--users", &users.to_string(), "--seed", &seed.to_string(), "--out", dir.to_str().unwrap()]);
+        self.ok(&[
+            "ingest",
+            "--users",
+            dir.join("users.csv").to_str().unwrap(),
+            "--devices",
+            dir.join("devices.csv").to_str().unwrap(),
+            "--as-of",
+            rollcall::sample::DEFAULT_AS_OF,
+            "--quiet",
+        ]);
+        dir
+    }
+}
+
+/// Emails of `users --format json` rows.
+pub fn emails(v: &serde_json::Value) -> Vec<String> {
+    v["users"]
+        .as_array()
+        .expect("users array")
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}

@@ -1,0 +1,389 @@
+//! Issue 3: filters, search, summary, show, export and ad-hoc SQL, checked against the
+//! generator's own truth (never by re-running the SQL under test).
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{emails, read, Env};
+use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
+
+const N: u64 = 600;
+const SEED: u64 = 7;
+
+fn as_of() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(DEFAULT_AS_OF).unwrap().with_timezone(&Utc)
+}
+
+fn org() -> (Env, Vec<UserTruth>) {
+    let env = Env::new();
+    env.sample(N, SEED);
+    let t = truth(&SampleOptions {
+        users: N,
+        seed: SEED,
+        as_of: as_of(),
+    });
+    assert_eq!(t.len() as u64, N);
+    (env, t)
+}
+
+fn bucket(n: u32) -> &'static str {
+    match n {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        _ => "3+",
+    }
+}
+
+/// The value a user has in a dimension, from the generator's truth.
+fn truth_value(u: &UserTruth, dim: &str, window: i64) -> String {
+    match dim {
+        "license" => if u.license_assigned { "assigned" } else { "unassigned" }.into(),
+        "status" => u.status.into(),
+        "activity" => u.activity(as_of(), window).into(),
+        "hub" => if u.hub_authenticated { "authenticated" } else { "never" }.into(),
+        "scim" => if u.scim { "yes" } else { "no" }.into(),
+        "reminders" => bucket(u.reminders_sent).into(),
+        _ => unreachable!(),
+    }
+}
+
+fn total(env: &Env, args: &[&str]) -> u64 {
+    let mut a = vec!["users", "--format", "json", "--limit", "0"];
+    a.extend_from_slice(args);
+    let v = env.json(&a);
+    assert_eq!(v["users"].as_array().unwrap().len(), 0);
+    v["total"].as_u64().unwrap()
+}
+
+const DIMS: &[(&str, &[&str])] = &[
+    ("license", &["assigned", "unassigned"]),
+    ("status", &["no-license", "pending", "using"]),
+    ("activity", &["active", "inactive", "never"]),
+    ("hub", &["authenticated", "never"]),
+    ("scim", &["yes", "no"]),
+    ("reminders", &["0", "1", "2", "3+"]),
+];
+
+#[test]
+fn every_filter_value_matches_the_generator_truth() {
+    let (env, t) = org();
+    for (dim, values) in DIMS {
+        let mut sum = 0;
+        for v in *values {
+            let want = t.iter().filter(|u| truth_value(u, dim, 30) == *v).count() as u64;
+            assert!(want > 0, "the sample should cover {dim}={v}");
+            let flag = format!("--{dim}");
+            assert_eq!(total(&env, &[&flag, v]), want, "{dim}={v}");
+            // The same predicate file is usable as a named filter.
+            assert_eq!(total(&env, &["--filter", &format!("{dim}-{v}")]), want, "--filter {dim}-{v}");
+            sum += want;
+        }
+        assert_eq!(sum, N, "{dim} values partition the users");
+    }
+}
+
+#[test]
+fn combinations_and_or_within_a_filter() {
+    let (env, t) = org();
+    let count = |f: &dyn Fn(&UserTruth) -> bool| t.iter().filter(|u| f(u)).count() as u64;
+    assert_eq!(
+        total(&env, &["--status", "pending", "--status", "no-license"]),
+        count(&|u| u.status == "pending" || u.status == "no-license")
+    );
+    assert_eq!(
+        total(&env, &["--status", "using", "--hub", "never", "--scim", "yes"]),
+        count(&|u| u.status == "using" && !u.hub_authenticated && u.scim)
+    );
+    assert_eq!(
+        total(&env, &["--license", "assigned", "--activity", "never", "--activity", "inactive"]),
+        count(&|u| u.license_assigned && u.activity(as_of(), 30) != "active")
+    );
+    assert_eq!(
+        total(&env, &["--status", "pending", "--reminders", "3+", "--reminders", "2"]),
+        count(&|u| u.status == "pending" && u.reminders_sent >= 2)
+    );
+}
+
+#[test]
+fn window_days_and_as_of_move_the_activity_boundary() {
+    let (env, t) = org();
+    for w in [1i64, 7, 30, 90] {
+        let want = t.iter().filter(|u| u.activity(as_of(), w) == "active").count() as u64;
+        assert_eq!(total(&env, &["--activity", "active", "--window-days", &w.to_string()]), want, "window {w}");
+    }
+    let later = as_of() + Duration::days(10);
+    let want = t
+        .iter()
+        .filter(|u| u.last_used.is_some_and(|l| l > later - Duration::days(30)))
+        .count() as u64;
+    assert_eq!(total(&env, &["--activity", "active", "--as-of", &later.to_rfc3339()]), want);
+}
+
+#[test]
+fn search_is_case_insensitive_and_unicode_aware() {
+    let (env, t) = org();
+    for needle in ["zoë", "ZOË ÅNG", "ÅNGSTRÖM", "example.com", "müller", "zz-nothing"] {
+        let n = needle.to_lowercase();
+        let want = t
+            .iter()
+            .filter(|u| u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n))
+            .count() as u64;
+        assert_eq!(total(&env, &["--search", needle]), want, "search {needle}");
+    }
+    let v = env.json(&["users", "--format", "json", "--search", "zoë ångström"]);
+    assert!(v["users"].as_array().unwrap().iter().any(|u| u["name"] == "ZOË ÅNGSTRÖM"), "{v}");
+}
+
+#[test]
+fn table_output_has_the_count_line_and_fits_width() {
+    let (env, t) = org();
+    let pending = t.iter().filter(|u| u.status == "pending").count();
+    let out = env
+        .cmd()
+        .env("COLUMNS", "80")
+        .args(["users", "--status", "pending", "--activity", "never", "--activity", "active"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let matches = t
+        .iter()
+        .filter(|u| u.status == "pending" && u.activity(as_of(), 30) != "inactive")
+        .count();
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        format!("{matches} of {N} users · status=pending, activity=active|never · as of 2026-11-26 12:00 UTC · snapshot 1")
+    );
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    let paged = env.json(&["users", "--format", "json", "--status", "pending", "--limit", "10", "--offset", "5"]);
+    assert_eq!(paged["total"], pending as u64);
+    assert_eq!(paged["count"], 10);
+    assert_eq!(paged["offset"], 5);
+    let all = env.json(&["users", "--format", "json", "--status", "pending"]);
+    assert_eq!(emails(&paged)[..], emails(&all)[5..15]);
+}
+
+#[test]
+fn export_is_exactly_the_users_listing() {
+    let (env, t) = org();
+    let cols = "name,email,scim,last_used,license,status,activity,hub,reminders_sent";
+    for filters in [vec![], vec!["--status", "pending", "--hub", "never"], vec!["--search", "ö", "--sort", "last_used:desc"]] {
+        let out = env.path("out.csv");
+        let mut args = vec!["export", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(&filters);
+        env.ok(&args);
+        let mut uargs = vec!["users", "--format", "csv", "--columns", cols];
+        uargs.extend_from_slice(&filters);
+        assert_eq!(read(&out), env.ok(&uargs), "{filters:?}");
+    }
+    let out = env.path("pending.csv");
+    env.ok(&["export", "-o", out.to_str().unwrap(), "--status", "pending"]);
+    let rows = csv::Reader::from_path(&out).unwrap().records().count();
+    assert_eq!(rows, t.iter().filter(|u| u.status == "pending").count());
+    let json_out = env.path("pending.json");
+    env.ok(&["export", "-o", json_out.to_str().unwrap(), "--status", "pending", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&read(&json_out)).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), rows);
+    let pq = env.path("pending.parquet");
+    env.ok(&["export", "-o", pq.to_str().unwrap(), "--status", "pending", "--format", "parquet"]);
+    let bytes = std::fs::read(&pq).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    let m: serde_json::Value = serde_json::from_str(&read(&env.path("pending.parquet.manifest.json"))).unwrap();
+    assert_eq!(m["rows"], rows as u64);
+}
+
+#[test]
+fn formula_guard_on_each_dangerous_prefix_and_raw_turns_it_off() {
+    let env = Env::new();
+    let names = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "＝1", "＋1", "－1", "＠x", "=HYPERLINK(\"http://x\")"];
+    let mut users = String::from("Name,Email,License\n");
+    for (i, n) in names.iter().enumerate() {
+        users.push_str(&format!("\"{}\",u{i}@example.com,Assigned\n", n.replace('"', "\"\"")));
+    }
+    users.push_str("Plain,plain@example.com,Assigned\n");
+    env.ingest(&users, None, "2026-11-26");
+    let out = env.path("g.csv");
+    env.ok(&["export", "-o", out.to_str().unwrap()]);
+    let by_email = |path: &std::path::Path| -> std::collections::HashMap<String, String> {
+        csv::Reader::from_path(path)
+            .unwrap()
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[1].to_string(), r[0].to_string())
+            })
+            .collect()
+    };
+    let got = by_email(&out);
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(got[&format!("u{i}@example.com")], format!("'{n}"), "{n:?}");
+    }
+    assert_eq!(got["plain@example.com"], "Plain");
+    let raw = env.path("raw.csv");
+    env.ok(&["export", "-o", raw.to_str().unwrap(), "--raw"]);
+    let got = by_email(&raw);
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(got[&format!("u{i}@example.com")], *n, "--raw keeps {n:?}");
+    }
+    let m: serde_json::Value = serde_json::from_str(&read(&env.path("raw.csv.manifest.json"))).unwrap();
+    assert_eq!(m["formula_guard"], false);
+}
+
+#[test]
+fn export_and_manifest_are_byte_identical_on_a_rerun() {
+    let (env, _) = org();
+    let out = env.path("e.csv");
+    let args = ["export", "-o", out.to_str().unwrap(), "--status", "pending", "--as-of", "2026-12-01"];
+    env.ok(&args);
+    let first = (std::fs::read(&out).unwrap(), read(&env.path("e.csv.manifest.json")));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.ok(&args);
+    let second = (std::fs::read(&out).unwrap(), read(&env.path("e.csv.manifest.json")));
+    assert_eq!(first, second);
+    let m: serde_json::Value = serde_json::from_str(&first.1).unwrap();
+    assert_eq!(m["snapshot"]["id"], 1);
+    assert_eq!(m["as_of"], "2026-12-01T00:00:00Z");
+    assert_eq!(m["filters"]["dimensions"]["status"], serde_json::json!(["pending"]));
+    assert!(m["sql"].as_str().unwrap().contains("FROM users"));
+    assert_eq!(m["files"][0]["sha256"], rollcall::util::sha256_hex(&first.0));
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2);
+    let users_csv = std::fs::read(env.path(&format!("sample-{N}-{SEED}/users.csv"))).unwrap();
+    assert_eq!(inputs[0]["sha256"], rollcall::util::sha256_hex(&users_csv));
+}
+
+#[test]
+fn show_for_each_status_and_an_unknown_email() {
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,License,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n\
+         Nora,nora@example.com,Unassigned,,,,0\n\
+         Pat,pat@example.com,Assigned,2026-11-02T10:00:00Z,no,no,2\n\
+         Uma,uma@example.com,Assigned,2026-10-01,2026-10-02,2026-10-03,0\n",
+        Some("User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated\numa@example.com,Galaxy M31,Android,6.11.4,2026-11-25,yes\numa@example.com,My PC,Windows,6.9.2,,no\n"),
+        "2026-11-26T12:00:00Z",
+    );
+    let nora = env.ok(&["show", "NORA@example.com"]);
+    assert!(nora.contains("Status: No License"), "{nora}");
+    assert!(nora.contains("Assign License"), "{nora}");
+    let pat = env.ok(&["show", "pat@example.com"]);
+    assert!(pat.contains("[x] Activated License (2026-11-02 10:00 UTC)"), "{pat}");
+    assert!(pat.contains("[ ] Completed App Setup"), "{pat}");
+    assert!(pat.contains("[ ] Added Data in App"), "{pat}");
+    assert!(pat.contains("Reminder emails sent: 2"), "{pat}");
+    let uma = env.ok(&["show", " uma@example.com "]);
+    assert!(uma.contains("Using Enpass: 2 devices"), "{uma}");
+    assert!(uma.contains("Device Name") && uma.contains("Enpass Hub Authenticated"), "{uma}");
+    assert!(uma.contains("Galaxy M31") && uma.contains("Android") && uma.contains("6.11.4"), "{uma}");
+    let j = env.json(&["show", "uma@example.com", "--format", "json"]);
+    assert_eq!(j["devices"][0]["device_name"], "Galaxy M31");
+    assert_eq!(j["devices"][0]["hub_authenticated"], true);
+    assert_eq!(j["devices"][1]["last_used"], serde_json::Value::Null);
+    let err = env.fails(&["show", "umma@example.com"], 2);
+    assert!(err.contains("no user with email 'umma@example.com'"), "{err}");
+    assert!(err.contains("did you mean uma@example.com"), "{err}");
+}
+
+#[test]
+fn summary_funnel_and_facets_match_truth() {
+    let (env, t) = org();
+    let s = env.json(&["summary", "--format", "json"]);
+    assert_eq!(s["total"], N);
+    let using = t.iter().filter(|u| u.status == "using").count() as u64;
+    let assigned = t.iter().filter(|u| u.license_assigned).count() as u64;
+    assert_eq!(s["funnel"][0]["count"], N);
+    assert_eq!(s["funnel"][1]["count"], assigned);
+    assert_eq!(s["funnel"][4]["count"], using);
+    for f in s["facets"].as_array().unwrap() {
+        let dim = f["dimension"].as_str().unwrap();
+        for v in f["values"].as_array().unwrap() {
+            let value = v["value"].as_str().unwrap();
+            let want = t.iter().filter(|u| truth_value(u, dim, 30) == value).count() as u64;
+            assert_eq!(v["count"], want, "{dim}={value}");
+        }
+    }
+    // Within filters: facets count within the other filters, the funnel within all of them.
+    let s = env.json(&["summary", "--format", "json", "--status", "pending"]);
+    let pending: Vec<&UserTruth> = t.iter().filter(|u| u.status == "pending").collect();
+    assert_eq!(s["matches"], pending.len() as u64);
+    let hub = s["facets"].as_array().unwrap().iter().find(|f| f["dimension"] == "hub").unwrap();
+    assert_eq!(hub["values"][0]["count"], pending.iter().filter(|u| u.hub_authenticated).count() as u64);
+    let status = s["facets"].as_array().unwrap().iter().find(|f| f["dimension"] == "status").unwrap();
+    assert_eq!(status["values"][2]["count"], using, "the status facet ignores the status filter");
+    assert_eq!(status["values"][1]["selected"], true);
+    let text = env.ok(&["summary"]);
+    assert!(text.contains("Funnel") && text.contains("Data quality"), "{text}");
+}
+
+#[test]
+fn query_is_read_only() {
+    let (env, _) = org();
+    for write in [
+        "DELETE FROM user_records",
+        "DROP TABLE snapshots",
+        "CREATE TABLE x AS SELECT 1",
+        "UPDATE user_records SET name = 'x'",
+        "INSERT INTO snapshots SELECT * FROM snapshots",
+    ] {
+        let err = env.fails(&["query", write], 2);
+        assert!(err.contains("refused") && err.contains("read-only"), "{write}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let err = env.fails(&["query", "COPY users TO 'leak.csv'"], 2);
+    assert!(!env.path("leak.csv").exists(), "{err}");
+    let v = env.json(&["query", "SELECT count(*) AS n FROM users", "--format", "json"]);
+    assert_eq!(v[0]["n"], N);
+    let err = env.fails(&["query", "SELECT nme FROM users"], 2);
+    assert!(err.contains("nme") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
+fn saved_queries_run_and_are_listed() {
+    let (env, t) = org();
+    let list = env.ok(&["query", "--list"]);
+    for name in ["stuck-pending", "licensed-never-used", "outdated-devices", "active-without-hub"] {
+        assert!(list.contains(name), "{list}");
+        env.ok(&["query", "--saved", name]);
+    }
+    let v = env.json(&["query", "--saved", "active-without-hub", "--format", "json"]);
+    let want = t
+        .iter()
+        .filter(|u| u.activity(as_of(), 30) == "active" && !u.hub_authenticated)
+        .count();
+    assert_eq!(v.as_array().unwrap().len(), want);
+    let v = env.json(&["query", "--saved", "licensed-never-used", "--format", "json"]);
+    let want = t.iter().filter(|u| u.license_assigned && u.last_used.is_none()).count();
+    assert_eq!(v.as_array().unwrap().len(), want);
+    let v = env.json(&["query", "--saved", "outdated-devices", "--format", "json"]);
+    assert!(v.as_array().unwrap().iter().all(|d| d["enpass_version"] != "6.11.4" && d["newest_version"] == "6.11.4"));
+}
+
+#[test]
+fn custom_filter_in_a_user_folder() {
+    let (env, t) = org();
+    env.write("myq/filters/heavy-reminders.sql", "-- Four or more reminders sent.\nreminders_sent >= 4\n");
+    env.write("myq/broken.sql", "-- Broken on purpose.\nstatus = = 'x'\n");
+    let dir = env.path("myq");
+    let d = dir.to_str().unwrap();
+    let want = t.iter().filter(|u| u.reminders_sent >= 4).count() as u64;
+    assert!(want > 0);
+    assert_eq!(total(&env, &["--queries", d, "--filter", "heavy-reminders"]), want);
+    let list = env.ok(&["--queries", d, "filters"]);
+    assert!(list.contains("heavy-reminders") && list.contains("Four or more reminders sent."), "{list}");
+    assert!(list.contains("status-pending"), "{list}");
+    let err = env.fails(&["users", "--queries", d, "--filter", "broken"], 2);
+    assert!(err.contains("broken.sql") && err.contains("does not work"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = env.fails(&["users", "--filter", "nope"], 2);
+    assert!(err.contains("unknown filter 'nope'"), "{err}");
+}
+
+#[test]
+fn a_wrong_filter_value_is_a_usage_error_listing_valid_values() {
+    let env = Env::new();
+    let err = env.fails(&["users", "--status", "actve"], 2);
+    assert!(err.contains("no-license, pending, using"), "{err}");
+}
