@@ -12,7 +12,13 @@ use crate::input::Encoding;
 #[command(name = "rollcall", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The database file (a plain DuckDB file).
-    #[arg(long, global = true, env = "ROLLCALL_DB", default_value = "rollcall.duckdb", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_DB",
+        default_value = "rollcall.duckdb",
+        value_name = "PATH"
+    )]
     pub db: PathBuf,
 
     /// A folder whose SQL files override the built-in queries/ by relative path and add custom
@@ -335,6 +341,9 @@ mod tests {
     fn wrong_filter_value_lists_valid_ones() {
         let err = Cli::try_parse_from(["rollcall", "users", "--status", "actve"]).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("actve") && text.contains("no-license, pending, using"), "{text}");
+        assert!(
+            text.contains("actve") && text.contains("no-license, pending, using"),
+            "{text}"
+        );
     }
 }

@@ -171,7 +171,11 @@ pub fn parse_email(raw: &str) -> Result<Email, CellError> {
     if local.is_empty() {
         return bad("empty local part");
     }
-    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+    if !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
         return bad("the domain needs a dot between labels");
     }
     Ok(Email {
@@ -187,7 +191,10 @@ pub fn parse_bool(raw: &str) -> Result<bool, CellError> {
         "yes" | "y" | "true" | "1" => Ok(true),
         _ => Err(CellError::new(
             RejectReason::BadBoolean,
-            format!("'{}' is not a boolean (yes/no, y/n, true/false, 1/0)", raw.trim()),
+            format!(
+                "'{}' is not a boolean (yes/no, y/n, true/false, 1/0)",
+                raw.trim()
+            ),
         )),
     }
 }
@@ -309,7 +316,8 @@ pub fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
     let naive = date.and_time(time);
     let offset_secs: i64 = match &rest[i..] {
         [] | [b'Z'] | [b'z'] => 0,
-        [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2] | [sign @ (b'+' | b'-'), oh1, oh2, om1, om2] => {
+        [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2]
+        | [sign @ (b'+' | b'-'), oh1, oh2, om1, om2] => {
             let oh = digits(&[*oh1, *oh2])? as i64;
             let om = digits(&[*om1, *om2])? as i64;
             if oh > 23 || om > 59 {
@@ -355,15 +363,12 @@ pub fn parse_count(raw: &str) -> Result<i32, CellError> {
     if text.is_empty() {
         return Ok(0);
     }
-    text.parse::<i32>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| {
-            CellError::new(
-                RejectReason::BadInteger,
-                format!("'{text}' is not a whole number ≥ 0"),
-            )
-        })
+    text.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        CellError::new(
+            RejectReason::BadInteger,
+            format!("'{text}' is not a whole number ≥ 0"),
+        )
+    })
 }
 
 /// License: Assigned / Unassigned, or a boolean.
@@ -448,10 +453,17 @@ mod tests {
             ("hub_authenticated", Field::HubAuthenticated),
         ];
         for (h, f) in devices {
-            assert_eq!(Kind::Devices.field_for_header(h), Some(f), "devices header {h}");
+            assert_eq!(
+                Kind::Devices.field_for_header(h),
+                Some(f),
+                "devices header {h}"
+            );
         }
         assert_eq!(Kind::Users.field_for_header("Department"), None);
-        assert_eq!(Kind::Users.field_for_header("\u{feff}Name"), Some(Field::Name));
+        assert_eq!(
+            Kind::Users.field_for_header("\u{feff}Name"),
+            Some(Field::Name)
+        );
     }
 
     #[test]
@@ -463,7 +475,10 @@ mod tests {
             assert_eq!(parse_bool(f), Ok(false), "{f}");
         }
         for bad in ["2", "maybe", "tru", "on"] {
-            assert_eq!(parse_bool(bad).unwrap_err().reason, RejectReason::BadBoolean);
+            assert_eq!(
+                parse_bool(bad).unwrap_err().reason,
+                RejectReason::BadBoolean
+            );
         }
     }
 
@@ -483,8 +498,19 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(p.parse(input), Ok(ts(want)), "{input}");
         }
-        for bad in ["2026-13-01", "2026-02-30", "20/11/2026", "2026-11-20T25:00", "yesterday", "2026-11-20Tx"] {
-            assert_eq!(p.parse(bad).unwrap_err().reason, RejectReason::BadDate, "{bad}");
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "20/11/2026",
+            "2026-11-20T25:00",
+            "yesterday",
+            "2026-11-20Tx",
+        ] {
+            assert_eq!(
+                p.parse(bad).unwrap_err().reason,
+                RejectReason::BadDate,
+                "{bad}"
+            );
         }
     }
 
@@ -539,12 +565,21 @@ mod tests {
     fn counts_licenses_statuses() {
         assert_eq!(parse_count(""), Ok(0));
         assert_eq!(parse_count(" 3 "), Ok(3));
-        assert_eq!(parse_count("-1").unwrap_err().reason, RejectReason::BadInteger);
-        assert_eq!(parse_count("2.5").unwrap_err().reason, RejectReason::BadInteger);
+        assert_eq!(
+            parse_count("-1").unwrap_err().reason,
+            RejectReason::BadInteger
+        );
+        assert_eq!(
+            parse_count("2.5").unwrap_err().reason,
+            RejectReason::BadInteger
+        );
         assert_eq!(parse_license("Assigned"), Ok(true));
         assert_eq!(parse_license("unassigned"), Ok(false));
         assert_eq!(parse_license("yes"), Ok(true));
-        assert_eq!(parse_license("maybe").unwrap_err().reason, RejectReason::BadValue);
+        assert_eq!(
+            parse_license("maybe").unwrap_err().reason,
+            RejectReason::BadValue
+        );
         assert_eq!(parse_status(""), Ok(None));
         assert!(parse_status("Active").is_err());
     }

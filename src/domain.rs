@@ -157,7 +157,7 @@ impl Status {
 /// custom named filters (AND), and the name/email search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FilterSet {
-    /// (dimension, chosen values), in the order of `Dimension::ALL`; values deduplicated, in the order given.
+    /// (dimension, chosen values), in the order of `Dimension::ALL`; values deduplicated, in the console's order.
     pub dimensions: Vec<(Dimension, Vec<&'static str>)>,
     /// Names of custom predicate files, AND-ed.
     pub custom: Vec<String>,
@@ -165,11 +165,14 @@ pub struct FilterSet {
 }
 
 impl FilterSet {
+    /// Values are kept in the console's order, whatever order they were given in, so the
+    /// same selection always describes (and hashes) the same way.
     pub fn add(&mut self, dim: Dimension, value: &'static str) {
         match self.dimensions.iter_mut().find(|(d, _)| *d == dim) {
             Some((_, values)) => {
                 if !values.contains(&value) {
                     values.push(value);
+                    values.sort_by_key(|v| dim.values().iter().position(|x| x == v));
                 }
             }
             None => {
@@ -263,11 +266,14 @@ mod tests {
             f.dimensions,
             vec![
                 (Dimension::License, vec!["assigned"]),
-                (Dimension::Status, vec!["pending", "no-license"])
+                (Dimension::Status, vec!["no-license", "pending"])
             ]
         );
-        assert_eq!(f.describe(), "license=assigned, status=pending|no-license");
-        assert!(f.without(Dimension::Status).values_of(Dimension::Status).is_empty());
+        assert_eq!(f.describe(), "license=assigned, status=no-license|pending");
+        assert!(f
+            .without(Dimension::Status)
+            .values_of(Dimension::Status)
+            .is_empty());
     }
 
     #[test]

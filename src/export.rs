@@ -32,9 +32,13 @@ pub struct FileHash {
 impl FileHash {
     pub fn of(path: &Path) -> Result<FileHash> {
         Ok(FileHash {
-            file: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            file: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             bytes: std::fs::metadata(path)?.len(),
-            sha256: crate::util::sha256_file(path).with_context(|| format!("hashing {}", path.display()))?,
+            sha256: crate::util::sha256_file(path)
+                .with_context(|| format!("hashing {}", path.display()))?,
         })
     }
 }
@@ -55,7 +59,12 @@ impl FiltersRecord {
             dimensions: f
                 .dimensions
                 .iter()
-                .map(|(d, v)| (d.name().to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .map(|(d, v)| {
+                    (
+                        d.name().to_string(),
+                        v.iter().map(|s| s.to_string()).collect(),
+                    )
+                })
                 .collect(),
             custom: f.custom.clone(),
             search: f.search.clone(),
@@ -87,7 +96,14 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn new(store: &Store, listing: &Listing, stmt: &Stmt, format: Format, guard: bool, rows: u64) -> Result<Manifest> {
+    pub fn new(
+        store: &Store,
+        listing: &Listing,
+        stmt: &Stmt,
+        format: Format,
+        guard: bool,
+        rows: u64,
+    ) -> Result<Manifest> {
         Ok(Manifest {
             tool: "rollcall",
             version: crate::VERSION,
@@ -115,7 +131,10 @@ impl Manifest {
 
 /// `FILE.manifest.json` beside `FILE`.
 pub fn manifest_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = output
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".manifest.json");
     output.with_file_name(name)
 }
@@ -135,11 +154,21 @@ fn temp_beside(path: &Path) -> PathBuf {
 }
 
 /// Streams the listing to `path` in `format`; returns the row count and the statement that ran.
-pub fn write_rows(store: &Store, listing: &Listing, path: &Path, format: Format, guard: bool) -> Result<(u64, Stmt)> {
+pub fn write_rows(
+    store: &Store,
+    listing: &Listing,
+    path: &Path,
+    format: Format,
+    guard: bool,
+) -> Result<(u64, Stmt)> {
     let stmt = listing.select(&store.sql, None, 0)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
-            anyhow::bail!("-o {}: the folder {} does not exist", path.display(), dir.display());
+            anyhow::bail!(
+                "-o {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            );
         }
     }
     let tmp = temp_beside(path);
@@ -160,7 +189,13 @@ pub fn write_rows(store: &Store, listing: &Listing, path: &Path, format: Format,
     }
 }
 
-fn write_csv(store: &Store, listing: &Listing, stmt: &Stmt, path: &Path, guard: bool) -> Result<u64> {
+fn write_csv(
+    store: &Store,
+    listing: &Listing,
+    stmt: &Stmt,
+    path: &Path,
+    guard: bool,
+) -> Result<u64> {
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut out = CsvOut::new(file, !guard);
     out.row(listing.columns.iter().copied())?;
@@ -210,7 +245,9 @@ fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
 /// it writes into a fresh temporary folder whose name we generated (no user text reaches the
 /// SQL), and the file is then moved into place.
 fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
-    let dir = tempfile::Builder::new().prefix("rollcall-export").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("rollcall-export")
+        .tempdir()?;
     let target = dir.path().join("export.parquet");
     let rows = store.copy_parquet(&stmt.sql, &stmt.params, &target)?;
     if std::fs::rename(&target, path).is_err() {

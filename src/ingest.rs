@@ -9,7 +9,8 @@ use std::sync::Arc;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -101,9 +102,13 @@ pub fn parse(opts: &IngestOptions) -> Result<Parsed> {
         )
         .into());
     }
-    let has_stages = [Field::LicenseActivated, Field::AppSetupCompleted, Field::DataAdded]
-        .iter()
-        .any(|f| umap.has(*f));
+    let has_stages = [
+        Field::LicenseActivated,
+        Field::AppSetupCompleted,
+        Field::DataAdded,
+    ]
+    .iter()
+    .any(|f| umap.has(*f));
 
     let mut users = UserBuilder::default();
     let mut user_batches = Vec::new();
@@ -123,7 +128,13 @@ pub fn parse(opts: &IngestOptions) -> Result<Parsed> {
             }
             Err(e) => {
                 users_meta.rows_rejected += 1;
-                rejects.push(reject(&users_name, Kind::Users, &rec, &users_table.headers, e));
+                rejects.push(reject(
+                    &users_name,
+                    Kind::Users,
+                    &rec,
+                    &users_table.headers,
+                    e,
+                ));
             }
         }
         Ok(())
@@ -228,7 +239,12 @@ struct ColumnMap {
 }
 
 impl ColumnMap {
-    fn new(kind: Kind, headers: &[String], src: &SourceFile, notices: &mut Vec<Notice>) -> Result<ColumnMap, InputError> {
+    fn new(
+        kind: Kind,
+        headers: &[String],
+        src: &SourceFile,
+        notices: &mut Vec<Notice>,
+    ) -> Result<ColumnMap, InputError> {
         let mut index = HashMap::new();
         let mut unknown = Vec::new();
         for (i, h) in headers.iter().enumerate() {
@@ -286,7 +302,11 @@ impl ColumnMap {
         if self.headers.is_empty() {
             "no columns".into()
         } else {
-            self.headers.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+            self.headers
+                .iter()
+                .map(|h| format!("'{h}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     }
 
@@ -342,10 +362,15 @@ fn user_row<'r>(
     json: bool,
 ) -> Result<UserRow<'r>, RowError> {
     check_shape(rec, map, json)?;
-    let (ei, etext) = map.get(rec, Field::Email).expect("email column checked at open");
+    let (ei, etext) = map
+        .get(rec, Field::Email)
+        .expect("email column checked at open");
     let email = contract::parse_email(etext).map_err(|e| RowError::cell(ei, e))?;
     // Names are kept verbatim (a leading tab is data, and the export guard must see it).
-    let name = map.get(rec, Field::Name).map(|(_, t)| t).filter(|t| !t.trim().is_empty());
+    let name = map
+        .get(rec, Field::Name)
+        .map(|(_, t)| t)
+        .filter(|t| !t.trim().is_empty());
     let scim = match map.get(rec, Field::Scim) {
         Some((i, t)) => contract::parse_bool(t).map_err(|e| RowError::cell(i, e))?,
         None => false,
@@ -359,10 +384,11 @@ fn user_row<'r>(
         None => status.is_some_and(|s| s != Status::NoLicense),
     };
     let mut stages = [None, None, None];
-    for (slot, f) in stages
-        .iter_mut()
-        .zip([Field::LicenseActivated, Field::AppSetupCompleted, Field::DataAdded])
-    {
+    for (slot, f) in stages.iter_mut().zip([
+        Field::LicenseActivated,
+        Field::AppSetupCompleted,
+        Field::DataAdded,
+    ]) {
         if let Some((i, t)) = map.get(rec, f) {
             *slot = Some(ts.parse_stage(t).map_err(|e| RowError::cell(i, e))?);
         }
@@ -412,9 +438,15 @@ fn device_row<'r>(
     json: bool,
 ) -> Result<DeviceRow<'r>, RowError> {
     check_shape(rec, map, json)?;
-    let (ei, etext) = map.get(rec, Field::Email).expect("email column checked at open");
+    let (ei, etext) = map
+        .get(rec, Field::Email)
+        .expect("email column checked at open");
     let email = contract::parse_email(etext).map_err(|e| RowError::cell(ei, e))?;
-    let text = |f| map.get(rec, f).map(|(_, t)| t.trim()).filter(|t| !t.is_empty());
+    let text = |f| {
+        map.get(rec, f)
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+    };
     let last_used = match map.get(rec, Field::LastUsed) {
         Some((i, t)) => ts.parse_last_used(t).map_err(|e| RowError::cell(i, e))?,
         None => None,
@@ -476,7 +508,8 @@ impl UserBuilder {
         self.email_key.append_value(&r.email.key);
         self.name.append_option(r.name);
         self.scim.append_value(r.scim);
-        self.license.append_value(if r.license { "assigned" } else { "unassigned" });
+        self.license
+            .append_value(if r.license { "assigned" } else { "unassigned" });
         for (i, s) in r.stages.iter().enumerate() {
             self.stage[i].append_option(s.map(|(done, _)| done));
             self.stage_at[i].append_option(s.and_then(|(_, at)| micros(at)));
@@ -492,19 +525,55 @@ impl UserBuilder {
         let cols: Vec<(&str, DataType, ArrayRef)> = vec![
             ("line", DataType::Int64, Arc::new(self.line.finish())),
             ("email", DataType::Utf8, Arc::new(self.email.finish())),
-            ("email_key", DataType::Utf8, Arc::new(self.email_key.finish())),
+            (
+                "email_key",
+                DataType::Utf8,
+                Arc::new(self.email_key.finish()),
+            ),
             ("name", DataType::Utf8, Arc::new(self.name.finish())),
             ("scim", DataType::Boolean, Arc::new(self.scim.finish())),
             ("license", DataType::Utf8, Arc::new(self.license.finish())),
-            ("license_activated", DataType::Boolean, Arc::new(self.stage[0].finish())),
-            ("license_activated_at", t.clone(), Arc::new(self.stage_at[0].finish())),
-            ("app_setup_completed", DataType::Boolean, Arc::new(self.stage[1].finish())),
-            ("app_setup_completed_at", t.clone(), Arc::new(self.stage_at[1].finish())),
-            ("data_added", DataType::Boolean, Arc::new(self.stage[2].finish())),
-            ("data_added_at", t.clone(), Arc::new(self.stage_at[2].finish())),
+            (
+                "license_activated",
+                DataType::Boolean,
+                Arc::new(self.stage[0].finish()),
+            ),
+            (
+                "license_activated_at",
+                t.clone(),
+                Arc::new(self.stage_at[0].finish()),
+            ),
+            (
+                "app_setup_completed",
+                DataType::Boolean,
+                Arc::new(self.stage[1].finish()),
+            ),
+            (
+                "app_setup_completed_at",
+                t.clone(),
+                Arc::new(self.stage_at[1].finish()),
+            ),
+            (
+                "data_added",
+                DataType::Boolean,
+                Arc::new(self.stage[2].finish()),
+            ),
+            (
+                "data_added_at",
+                t.clone(),
+                Arc::new(self.stage_at[2].finish()),
+            ),
             ("user_last_used", t, Arc::new(self.last_used.finish())),
-            ("reminders_sent", DataType::Int32, Arc::new(self.reminders.finish())),
-            ("status_given", DataType::Utf8, Arc::new(self.status.finish())),
+            (
+                "reminders_sent",
+                DataType::Int32,
+                Arc::new(self.reminders.finish()),
+            ),
+            (
+                "status_given",
+                DataType::Utf8,
+                Arc::new(self.status.finish()),
+            ),
         ];
         self.rows = 0;
         batch(cols)
@@ -546,12 +615,28 @@ impl DeviceBuilder {
         let cols: Vec<(&str, DataType, ArrayRef)> = vec![
             ("line", DataType::Int64, Arc::new(self.line.finish())),
             ("email", DataType::Utf8, Arc::new(self.email.finish())),
-            ("email_key", DataType::Utf8, Arc::new(self.email_key.finish())),
-            ("device_name", DataType::Utf8, Arc::new(self.device_name.finish())),
+            (
+                "email_key",
+                DataType::Utf8,
+                Arc::new(self.email_key.finish()),
+            ),
+            (
+                "device_name",
+                DataType::Utf8,
+                Arc::new(self.device_name.finish()),
+            ),
             ("platform", DataType::Utf8, Arc::new(self.platform.finish())),
-            ("enpass_version", DataType::Utf8, Arc::new(self.version.finish())),
+            (
+                "enpass_version",
+                DataType::Utf8,
+                Arc::new(self.version.finish()),
+            ),
             ("last_used", ts_type(), Arc::new(self.last_used.finish())),
-            ("hub_authenticated", DataType::Boolean, Arc::new(self.hub.finish())),
+            (
+                "hub_authenticated",
+                DataType::Boolean,
+                Arc::new(self.hub.finish()),
+            ),
         ];
         self.rows = 0;
         batch(cols)
@@ -564,6 +649,9 @@ fn batch(cols: Vec<(&str, DataType, ArrayRef)>) -> RecordBatch {
             .map(|(n, t, _)| ArrowField::new(*n, t.clone(), true))
             .collect::<Vec<_>>(),
     );
-    RecordBatch::try_new(Arc::new(schema), cols.into_iter().map(|(_, _, a)| a).collect())
-        .expect("builders produce columns of equal length")
+    RecordBatch::try_new(
+        Arc::new(schema),
+        cols.into_iter().map(|(_, _, a)| a).collect(),
+    )
+    .expect("builders produce columns of equal length")
 }

@@ -157,8 +157,14 @@ fn decode(bytes: Vec<u8>, encoding: Encoding) -> Result<String, String> {
 
 fn line_col(prefix: &[u8]) -> (usize, usize) {
     let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&prefix[line_start..]).chars().count() + 1;
+    let line_start = prefix
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&prefix[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -218,9 +224,9 @@ impl<'a> Table<'a> {
             Format::Csv(delim) => {
                 let mut rdr = csv_reader(&source.text, delim);
                 let mut rec = csv::StringRecord::new();
-                let has = rdr
-                    .read_record(&mut rec)
-                    .map_err(|e| InputError::new(&source.path, format!("cannot read the header: {e}")))?;
+                let has = rdr.read_record(&mut rec).map_err(|e| {
+                    InputError::new(&source.path, format!("cannot read the header: {e}"))
+                })?;
                 if !has {
                     return Err(InputError::new(&source.path, "is empty".into()));
                 }
@@ -315,7 +321,9 @@ impl<'a> Table<'a> {
                                 record.cells[idx] = Some(match v {
                                     Value::Null => Cow::Borrowed(""),
                                     Value::String(s) => Cow::Borrowed(s.as_str()),
-                                    Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+                                    Value::Bool(b) => {
+                                        Cow::Borrowed(if *b { "true" } else { "false" })
+                                    }
                                     Value::Number(n) => Cow::Owned(n.to_string()),
                                     Value::Array(_) | Value::Object(_) => {
                                         record.bad_cell.get_or_insert((
@@ -360,8 +368,12 @@ fn json_records(source: &SourceFile) -> Result<Vec<JsonRecord<'_>>, InputError> 
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
                 InputError::new(
                     &source.path,
-                    format!("line {}, column {}: invalid JSON: {e}", e.line(), e.column())
-                        .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
+                    format!(
+                        "line {}, column {}: invalid JSON: {e}",
+                        e.line(),
+                        e.column()
+                    )
+                    .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
                 )
             })?;
             Ok(items
@@ -412,7 +424,10 @@ impl<'a> LineCounter<'a> {
     fn at(&mut self, offset: usize) -> u64 {
         let upto = offset.min(self.text.len());
         if upto > self.pos {
-            self.line += self.text[self.pos..upto].iter().filter(|b| **b == b'\n').count() as u64;
+            self.line += self.text[self.pos..upto]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
             self.pos = upto;
         }
         self.line
@@ -440,14 +455,18 @@ mod tests {
         for u in text.encode_utf16() {
             le.extend_from_slice(&u.to_le_bytes());
         }
-        assert!(decode(le.clone(), Encoding::Utf8).unwrap_err().contains("--encoding utf-16"));
+        assert!(decode(le.clone(), Encoding::Utf8)
+            .unwrap_err()
+            .contains("--encoding utf-16"));
         assert_eq!(decode(le, Encoding::Utf16).unwrap(), text);
         let latin1 = b"Name,Email\nZo\xEB,z@example.com\n".to_vec();
         let err = decode(latin1.clone(), Encoding::Utf8).unwrap_err();
         assert!(err.starts_with("line 2, column 3:"), "{err}");
         assert!(err.contains("--encoding latin-1"), "{err}");
         assert_eq!(decode(latin1, Encoding::Latin1).unwrap(), text);
-        assert!(decode(b"PK\x03\x04\x00\x00".to_vec(), Encoding::Utf8).unwrap_err().contains("binary"));
+        assert!(decode(b"PK\x03\x04\x00\x00".to_vec(), Encoding::Utf8)
+            .unwrap_err()
+            .contains("binary"));
     }
 
     #[test]

@@ -52,7 +52,15 @@ pub const EXPORT_COLUMNS: &[&str] = &[
     "reminders_sent",
 ];
 
-const TEXT_COLUMNS: &[&str] = &["name", "email", "license", "status", "activity", "hub", "status_given"];
+const TEXT_COLUMNS: &[&str] = &[
+    "name",
+    "email",
+    "license",
+    "status",
+    "activity",
+    "hub",
+    "status_given",
+];
 
 fn column(name: &str) -> Result<&'static str> {
     let wanted = match name.trim() {
@@ -60,17 +68,32 @@ fn column(name: &str) -> Result<&'static str> {
         "devices" => "device_count",
         other => other,
     };
-    COLUMNS.iter().find(|c| **c == wanted).copied().ok_or_else(|| {
-        Failure::Usage(format!("unknown column '{name}': expected one of {}", COLUMNS.join(", "))).into()
-    })
+    COLUMNS
+        .iter()
+        .find(|c| **c == wanted)
+        .copied()
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "unknown column '{name}': expected one of {}",
+                COLUMNS.join(", ")
+            ))
+            .into()
+        })
 }
 
 /// `--columns a,b`: checked against the view; empty means `default`.
-pub fn resolve_columns(requested: &[String], default: &[&'static str]) -> Result<Vec<&'static str>> {
+pub fn resolve_columns(
+    requested: &[String],
+    default: &[&'static str],
+) -> Result<Vec<&'static str>> {
     if requested.is_empty() {
         return Ok(default.to_vec());
     }
-    requested.iter().filter(|c| !c.trim().is_empty()).map(|c| column(c)).collect()
+    requested
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| column(c))
+        .collect()
 }
 
 /// `--sort FIELD[:desc]`.
@@ -99,7 +122,10 @@ impl Sort {
             "asc" => false,
             "desc" => true,
             other => {
-                return Err(Failure::Usage(format!("--sort {text}: direction '{other}' must be asc or desc")).into())
+                return Err(Failure::Usage(format!(
+                    "--sort {text}: direction '{other}' must be asc or desc"
+                ))
+                .into())
             }
         };
         Ok(Sort {
@@ -164,9 +190,9 @@ impl Stmt {
 
 /// `WITH params AS (…), users AS (views/users.sql)`: the start of every read over users.
 fn users_cte(sql: &Sql, scope: &Scope) -> Result<Stmt> {
-    let body = sql.get("views/users.sql")?;
+    let body = sql.fragment("views/users.sql")?;
     Ok(Stmt {
-        sql: format!("WITH {PARAMS_CTE},\nusers AS (\n{}\n)\n", body.trim().trim_end_matches(';')),
+        sql: format!("WITH {PARAMS_CTE},\nusers AS (\n{body}\n)\n"),
         params: scope.params(),
     })
 }
@@ -178,7 +204,10 @@ pub fn predicate(sql: &Sql, filters: &FilterSet) -> Result<Stmt> {
     for (dim, values) in &filters.dimensions {
         let ors = values
             .iter()
-            .map(|v| sql.filter(&dim.filter_name(v)).map(|f| format!("({})", f.body())))
+            .map(|v| {
+                sql.filter(&dim.filter_name(v))
+                    .map(|f| format!("({})", f.body()))
+            })
             .collect::<Result<Vec<_>>>()?;
         parts.push(Stmt {
             sql: format!("({})", ors.join(" OR ")),
@@ -192,12 +221,7 @@ pub fn predicate(sql: &Sql, filters: &FilterSet) -> Result<Stmt> {
         });
     }
     if let Some(text) = &filters.search {
-        let body = crate::queries::NamedSql {
-            name: "search".into(),
-            origin: "built-in".into(),
-            sql: sql.get("search.sql")?,
-        }
-        .body();
+        let body = sql.fragment("search.sql")?;
         parts.push(Stmt {
             sql: body,
             params: vec![Value::Text(text.clone()), Value::Text(text.clone())],
@@ -229,7 +253,10 @@ impl Listing {
     /// The SELECT that `users`, `export` and the report all run: one statement, so they agree.
     pub fn select(&self, sql: &Sql, limit: Option<u64>, offset: u64) -> Result<Stmt> {
         let mut s = users_cte(sql, &self.scope)?;
-        s.push(&format!("SELECT {}\nFROM users\nWHERE ", self.columns.join(", ")));
+        s.push(&format!(
+            "SELECT {}\nFROM users\nWHERE ",
+            self.columns.join(", ")
+        ));
         s.append(&predicate(sql, &self.filters)?);
         s.push(&format!("\n{}", self.sort.order_by()));
         if let Some(l) = limit {
@@ -272,7 +299,12 @@ pub struct Page {
     pub stmt: Stmt,
 }
 
-pub fn users_page(store: &Store, listing: &Listing, limit: Option<u64>, offset: u64) -> Result<Page> {
+pub fn users_page(
+    store: &Store,
+    listing: &Listing,
+    limit: Option<u64>,
+    offset: u64,
+) -> Result<Page> {
     let stmt = listing.select(&store.sql, limit, offset)?;
     let grid = store.grid(&stmt.sql, &stmt.params)?;
     let (matches, total) = listing.counts(store)?;
@@ -298,7 +330,9 @@ pub fn check_filters(store: &Store, scope: &Scope, filters: &FilterSet) -> Resul
             } else {
                 f.origin.clone()
             };
-            return Err(Failure::Usage(format!("{origin}: filter '{name}' does not work: {e}")).into());
+            return Err(
+                Failure::Usage(format!("{origin}: filter '{name}' does not work: {e}")).into(),
+            );
         }
     }
     Ok(())
@@ -413,7 +447,9 @@ pub fn summary(store: &Store, scope: &Scope, filters: &FilterSet) -> Result<Summ
     s.push(",\n count(*) FILTER (WHERE last_used > (SELECT as_of FROM params) AND (");
     s.append(&all);
     s.push("))\nFROM users");
-    let g = store.grid(&s.sql, &s.params).context("computing the summary")?;
+    let g = store
+        .grid(&s.sql, &s.params)
+        .context("computing the summary")?;
     let mut col = 0;
     let mut next = || {
         let v = int(&g, 0, col);
@@ -491,7 +527,10 @@ pub fn summary(store: &Store, scope: &Scope, filters: &FilterSet) -> Result<Summ
         quality: Quality {
             rejected: rejects.len() as u64,
             rejects_by_reason,
-            status_disagreements: notices.iter().filter(|n| n.kind == "status-disagreement").count() as u64,
+            status_disagreements: notices
+                .iter()
+                .filter(|n| n.kind == "status-disagreement")
+                .count() as u64,
             future_last_use,
             future_examples,
             notices,
@@ -541,7 +580,10 @@ pub struct Detail {
     pub as_of: DateTime<Utc>,
 }
 
-pub fn ser_opt_ts<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+pub fn ser_opt_ts<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => crate::util::ser_ts(t, s),
         None => s.serialize_none(),
@@ -610,12 +652,11 @@ pub fn user_detail(store: &Store, scope: &Scope, email: &str) -> Result<Detail> 
         at: time(&r[at]),
     };
     let d = {
-        let body = sql.get("views/devices.sql")?;
+        let body = sql.fragment("views/devices.sql")?;
         let mut d = Stmt {
             sql: format!(
-                "WITH {PARAMS_CTE},\ndevices AS (\n{}\n)\nSELECT device_name, platform, enpass_version, last_used, hub_authenticated \
-                 FROM devices WHERE email_key = ? ORDER BY last_used DESC NULLS LAST, line",
-                body.trim().trim_end_matches(';')
+                "WITH {PARAMS_CTE},\ndevices AS (\n{body}\n)\nSELECT device_name, platform, enpass_version, last_used, hub_authenticated \
+                 FROM devices WHERE email_key = ? ORDER BY last_used DESC NULLS LAST, line"
             ),
             params: scope.params(),
         };

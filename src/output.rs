@@ -90,7 +90,11 @@ pub fn table(grid: &Grid, max_width: Option<usize>) -> String {
     let texts: Vec<Vec<String>> = grid
         .rows
         .iter()
-        .map(|r| r.iter().map(|c| c.table_text().replace(['\n', '\r', '\t'], " ")).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| c.table_text().replace(['\n', '\r', '\t'], " "))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = grid.headers.iter().map(|h| width(h)).collect();
     for row in &texts {
@@ -141,9 +145,10 @@ pub fn table(grid: &Grid, max_width: Option<usize>) -> String {
 /// Covers `= + - @`, TAB, CR, LF and the full-width `＝ ＋ － ＠`.
 pub fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}') => {
-            std::borrow::Cow::Owned(format!("'{text}"))
-        }
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}'
+            | '\u{FF20}',
+        ) => std::borrow::Cow::Owned(format!("'{text}")),
         _ => std::borrow::Cow::Borrowed(text),
     }
 }
@@ -157,21 +162,31 @@ pub struct CsvOut<W: Write> {
 impl<W: Write> CsvOut<W> {
     pub fn new(inner: W, raw: bool) -> Self {
         CsvOut {
-            w: csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(inner),
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(inner),
             raw,
         }
     }
 
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
         for c in cells {
-            let field = if self.raw { std::borrow::Cow::Borrowed(c) } else { guard_cell(c) };
-            self.w.write_field(field.as_bytes()).map_err(io::Error::other)?;
+            let field = if self.raw {
+                std::borrow::Cow::Borrowed(c)
+            } else {
+                guard_cell(c)
+            };
+            self.w
+                .write_field(field.as_bytes())
+                .map_err(io::Error::other)?;
         }
         self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
     }
 
     pub fn finish(self) -> io::Result<W> {
-        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+        self.w
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 }
 
@@ -210,7 +225,9 @@ mod tests {
 
     #[test]
     fn guard_every_dangerous_prefix() {
-        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "＝1", "＋1", "－1", "＠x"] {
+        for bad in [
+            "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "＝1", "＋1", "－1", "＠x",
+        ] {
             assert_eq!(guard_cell(bad), format!("'{bad}"), "{bad:?}");
         }
         for ok in ["Zoë", "1-2", "a=b", "", " =x"] {
@@ -240,8 +257,14 @@ mod tests {
     fn csv_quotes_and_guards() {
         let grid = Grid {
             headers: vec!["name".into()],
-            rows: vec![vec![Cell::Text("=HYPERLINK(\"x\")".into())], vec![Cell::Text("Smith, Jo".into())]],
+            rows: vec![
+                vec![Cell::Text("=HYPERLINK(\"x\")".into())],
+                vec![Cell::Text("Smith, Jo".into())],
+            ],
         };
-        assert_eq!(csv_string(&grid).unwrap(), "name\n\"'=HYPERLINK(\"\"x\"\")\"\n\"Smith, Jo\"\n");
+        assert_eq!(
+            csv_string(&grid).unwrap(),
+            "name\n\"'=HYPERLINK(\"\"x\"\")\"\n\"Smith, Jo\"\n"
+        );
     }
 }

@@ -25,7 +25,9 @@ pub fn spinner(enabled: bool, message: &'static str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
+    );
     pb.set_message(message);
     pb.enable_steady_tick(std::time::Duration::from_millis(250));
     pb

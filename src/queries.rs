@@ -72,12 +72,7 @@ impl NamedSql {
 
     /// The SQL without comment lines or the trailing semicolon, ready to embed in a larger statement.
     pub fn body(&self) -> String {
-        let text: Vec<&str> = self
-            .sql
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .collect();
-        text.join("\n").trim().trim_end_matches(';').trim().to_string()
+        strip(&self.sql)
     }
 }
 
@@ -112,6 +107,12 @@ impl Sql {
             .with_context(|| format!("no built-in query {path}"))
     }
 
+    /// A file as a fragment to embed in a larger statement: comment lines and the trailing
+    /// semicolon removed, so a closing parenthesis can never end up inside a comment.
+    pub fn fragment(&self, path: &str) -> Result<String> {
+        Ok(strip(&self.get(path)?))
+    }
+
     fn named(&self, folder: &str, extra_dirs: &[PathBuf]) -> Result<BTreeMap<String, NamedSql>> {
         let mut out = BTreeMap::new();
         let prefix = format!("{folder}/");
@@ -130,7 +131,8 @@ impl Sql {
         }
         for dir in extra_dirs {
             for (name, path) in sql_files(dir)? {
-                let sql = fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+                let sql =
+                    fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
                 out.insert(
                     name.clone(),
                     NamedSql {
@@ -172,6 +174,18 @@ impl Sql {
     }
 }
 
+fn strip(sql: &str) -> String {
+    let text: Vec<&str> = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    text.join("\n")
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_string()
+}
+
 fn sql_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
@@ -210,7 +224,11 @@ mod tests {
     fn user_folder_overrides_and_adds() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("filters")).unwrap();
-        fs::write(dir.path().join("filters/big-org.sql"), "-- At example.com\nemail_key LIKE '%@example.com'\n").unwrap();
+        fs::write(
+            dir.path().join("filters/big-org.sql"),
+            "-- At example.com\nemail_key LIKE '%@example.com'\n",
+        )
+        .unwrap();
         fs::write(dir.path().join("vip.sql"), "-- VIPs\nname = 'Zoë';\n").unwrap();
         fs::create_dir(dir.path().join("views")).unwrap();
         fs::write(dir.path().join("views/devices.sql"), "SELECT 1").unwrap();
@@ -221,6 +239,10 @@ mod tests {
         assert!(filters.contains_key("status-pending"));
         assert_eq!(sql.get("views/devices.sql").unwrap(), "SELECT 1");
         assert!(sql.get("views/users.sql").unwrap().contains("activity"));
-        assert!(sql.filter("nope").unwrap_err().to_string().contains("unknown filter 'nope'"));
+        assert!(sql
+            .filter("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown filter 'nope'"));
     }
 }

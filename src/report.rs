@@ -22,7 +22,10 @@ pub const EMBED_LIMIT: u64 = 200_000;
 pub const REJECTS_LIMIT: usize = 1000;
 
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("report.html.j2", include_str!("../report-templates/report.html.j2")),
+    (
+        "report.html.j2",
+        include_str!("../report-templates/report.html.j2"),
+    ),
     ("report.css", include_str!("../report-templates/report.css")),
     ("report.js", include_str!("../report-templates/report.js")),
 ];
@@ -86,7 +89,12 @@ pub struct ReportData {
 }
 
 /// Reads what the report needs for a scope and filter set.
-pub fn gather(store: &Store, scope: &Scope, filters: &FilterSet, title: &str) -> Result<ReportData> {
+pub fn gather(
+    store: &Store,
+    scope: &Scope,
+    filters: &FilterSet,
+    title: &str,
+) -> Result<ReportData> {
     let summary = listing::summary(store, scope, filters)?;
     let mut rejects = store.rejects(scope.snapshot.id)?;
     let rejects_total = rejects.len();
@@ -164,9 +172,7 @@ impl Dict {
             other => other.text(),
         };
         let next = self.values.len();
-        let i = *self.index.entry(text.clone()).or_insert_with(|| {
-            next
-        });
+        let i = *self.index.entry(text.clone()).or_insert_with(|| next);
         if i == next {
             self.values.push(text);
         }
@@ -180,8 +186,21 @@ fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde
     let limit = (matches > EMBED_LIMIT).then_some(EMBED_LIMIT);
     let stmt = listing.select(&store.sql, limit, 0)?;
     let names = [
-        "name", "email", "scim", "last_used", "license", "status", "activity", "hub", "reminders", "act",
-        "act_at", "setup", "setup_at", "data", "data_at",
+        "name",
+        "email",
+        "scim",
+        "last_used",
+        "license",
+        "status",
+        "activity",
+        "hub",
+        "reminders",
+        "act",
+        "act_at",
+        "setup",
+        "setup_at",
+        "data",
+        "data_at",
     ];
     let mut cols: Vec<Vec<V>> = vec![Vec::new(); names.len()];
     let dims: Vec<(Dimension, usize)> = vec![
@@ -193,7 +212,11 @@ fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde
     let mut n = 0u64;
     store.stream(&stmt.sql, &stmt.params, |b| {
         for r in 0..b.num_rows() {
-            let c: Vec<Cell> = b.columns().iter().map(|a| cells::cell(a.as_ref(), r)).collect();
+            let c: Vec<Cell> = b
+                .columns()
+                .iter()
+                .map(|a| cells::cell(a.as_ref(), r))
+                .collect();
             cols[0].push(match &c[0] {
                 Cell::Null => V::Null,
                 other => other.text().into(),
@@ -203,7 +226,12 @@ fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde
             cols[3].push(secs(&c[3]));
             for (dim, i) in &dims {
                 let t = c[*i].text();
-                cols[*i].push(dim.values().iter().position(|v| *v == t).map_or(V::Null, V::from));
+                cols[*i].push(
+                    dim.values()
+                        .iter()
+                        .position(|v| *v == t)
+                        .map_or(V::Null, V::from),
+                );
             }
             cols[8].push(match c[8] {
                 Cell::Int(i) => i.into(),
@@ -219,24 +247,35 @@ fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde
     })?;
 
     // Devices of the embedded users, in user order.
-    let emails: Vec<String> = cols[1].iter().map(|e| e.as_str().unwrap_or("").to_lowercase()).collect();
+    let emails: Vec<String> = cols[1]
+        .iter()
+        .map(|e| e.as_str().unwrap_or("").to_lowercase())
+        .collect();
     let mut by_user: HashMap<String, Vec<Vec<Cell>>> = HashMap::new();
     let devices_sql = format!(
         "WITH {},\ndevices AS (\n{}\n)\nSELECT email_key, device_name, platform, enpass_version, last_used, hub_authenticated FROM devices ORDER BY email_key, last_used DESC NULLS LAST, line",
         crate::store::PARAMS_CTE,
-        store.sql.get("views/devices.sql")?.trim().trim_end_matches(';')
+        store.sql.fragment("views/devices.sql")?
     );
     store.stream(&devices_sql, &listing.scope.params(), |b| {
         for r in 0..b.num_rows() {
-            let c: Vec<Cell> = b.columns().iter().map(|a| cells::cell(a.as_ref(), r)).collect();
+            let c: Vec<Cell> = b
+                .columns()
+                .iter()
+                .map(|a| cells::cell(a.as_ref(), r))
+                .collect();
             by_user.entry(c[0].text()).or_default().push(c);
         }
         Ok(())
     })?;
     let mut platforms = Dict::default();
     let mut versions = Dict::default();
-    let (mut dname, mut dplat, mut dver, mut dlast, mut dhub) = (vec![], vec![], vec![], vec![], vec![]);
-    let (mut dev0, mut devn) = (Vec::with_capacity(emails.len()), Vec::with_capacity(emails.len()));
+    let (mut dname, mut dplat, mut dver, mut dlast, mut dhub) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut dev0, mut devn) = (
+        Vec::with_capacity(emails.len()),
+        Vec::with_capacity(emails.len()),
+    );
     for key in &emails {
         dev0.push(V::from(dname.len()));
         let list = by_user.get(key).map(Vec::as_slice).unwrap_or(&[]);
@@ -258,18 +297,31 @@ fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde
     }
     u.insert("dev0".into(), V::Array(dev0));
     u.insert("devn".into(), V::Array(devn));
-    let labels: serde_json::Map<String, V> = [Dimension::License, Dimension::Status, Dimension::Activity, Dimension::Hub]
-        .iter()
-        .map(|d| {
-            let m: serde_json::Map<String, V> =
-                d.values().iter().map(|v| (v.to_string(), V::from(d.label(v)))).collect();
-            (d.name().to_string(), V::Object(m))
-        })
-        .collect();
-    let dims_json: serde_json::Map<String, V> = [Dimension::License, Dimension::Status, Dimension::Activity, Dimension::Hub]
-        .iter()
-        .map(|d| (d.name().to_string(), V::from(d.values().to_vec())))
-        .collect();
+    let labels: serde_json::Map<String, V> = [
+        Dimension::License,
+        Dimension::Status,
+        Dimension::Activity,
+        Dimension::Hub,
+    ]
+    .iter()
+    .map(|d| {
+        let m: serde_json::Map<String, V> = d
+            .values()
+            .iter()
+            .map(|v| (v.to_string(), V::from(d.label(v))))
+            .collect();
+        (d.name().to_string(), V::Object(m))
+    })
+    .collect();
+    let dims_json: serde_json::Map<String, V> = [
+        Dimension::License,
+        Dimension::Status,
+        Dimension::Activity,
+        Dimension::Hub,
+    ]
+    .iter()
+    .map(|d| (d.name().to_string(), V::from(d.values().to_vec())))
+    .collect();
     Ok(serde_json::json!({
         "columns": listing::EXPORT_COLUMNS,
         "dims": dims_json,
@@ -304,7 +356,11 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -362,7 +418,14 @@ pub struct Written {
 }
 
 /// Writes index.html, users.csv (the guarded export of the same rows) and manifest.json.
-pub fn write(store: &Store, scope: &Scope, filters: &FilterSet, title: &str, templates: &Templates, out: &Path) -> Result<Written> {
+pub fn write(
+    store: &Store,
+    scope: &Scope,
+    filters: &FilterSet,
+    title: &str,
+    templates: &Templates,
+    out: &Path,
+) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
     let data = gather(store, scope, filters, title)?;
     let html = render(&data, templates)?;
@@ -399,7 +462,10 @@ mod tests {
     fn script_json_cannot_break_out() {
         let v = serde_json::json!({"name": "</script><!--<script>alert(1)</script>&\u{2028}"});
         let s = script_safe_json(&v).unwrap();
-        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'), "{s}");
+        assert!(
+            !s.contains('<') && !s.contains('>') && !s.contains('&'),
+            "{s}"
+        );
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back, v);
     }

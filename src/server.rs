@@ -41,7 +41,11 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub fn serve(cfg: ServerConfig) -> Result<()> {
     let server = Server::http(("127.0.0.1", cfg.port))
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", cfg.port))?;
-    let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(cfg.port);
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .unwrap_or(cfg.port);
     println!("serving http://127.0.0.1:{port}/ (Ctrl-C to stop)");
     std::io::stdout().flush().ok();
     for request in server.incoming_requests() {
@@ -106,10 +110,14 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
         return Ok(Reply::text(405, "only GET and HEAD are served"));
     }
     // DNS rebinding: a page on another site that resolves to 127.0.0.1 sends its own Host.
-    let host_ok = req.headers().iter().find(|h| h.field.equiv("Host")).is_none_or(|h| {
-        let v = h.value.as_str();
-        v == format!("127.0.0.1:{port}") || v == format!("localhost:{port}")
-    });
+    let host_ok = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .is_none_or(|h| {
+            let v = h.value.as_str();
+            v == format!("127.0.0.1:{port}") || v == format!("localhost:{port}")
+        });
     if !host_ok {
         return Ok(Reply::text(421, "unexpected Host header"));
     }
@@ -135,7 +143,13 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
             };
             let dir = tempfile::tempdir()?;
             let file = dir.path().join("users.csv");
-            let (rows, stmt) = crate::export::write_rows(&store, &listing, &file, crate::export::Format::Csv, true)?;
+            let (rows, stmt) = crate::export::write_rows(
+                &store,
+                &listing,
+                &file,
+                crate::export::Format::Csv,
+                true,
+            )?;
             if path == "/users.csv" {
                 return Ok(Reply {
                     status: 200,
@@ -143,15 +157,30 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
                     body: std::fs::read(&file)?,
                 });
             }
-            let mut m = crate::export::Manifest::new(&store, &listing, &stmt, crate::export::Format::Csv, true, rows)?;
+            let mut m = crate::export::Manifest::new(
+                &store,
+                &listing,
+                &stmt,
+                crate::export::Format::Csv,
+                true,
+                rows,
+            )?;
             m.files.push(crate::export::FileHash::of(&file)?);
             Ok(Reply::json(&m))
         }
         "/api/users" => {
             let (store, scope, filters) = open(cfg, &params)?;
             let listing = Listing {
-                columns: listing::resolve_columns(&list(&params, "columns"), listing::DEFAULT_COLUMNS)?,
-                sort: Sort::parse(params.get("sort").and_then(|v| v.first()).map(String::as_str))?,
+                columns: listing::resolve_columns(
+                    &list(&params, "columns"),
+                    listing::DEFAULT_COLUMNS,
+                )?,
+                sort: Sort::parse(
+                    params
+                        .get("sort")
+                        .and_then(|v| v.first())
+                        .map(String::as_str),
+                )?,
                 scope: scope.clone(),
                 filters: filters.clone(),
             };
@@ -166,7 +195,11 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
         }
         "/api/user" => {
             let (store, scope, _) = open(cfg, &BTreeMap::new())?;
-            let email = params.get("email").and_then(|v| v.first()).cloned().unwrap_or_default();
+            let email = params
+                .get("email")
+                .and_then(|v| v.first())
+                .cloned()
+                .unwrap_or_default();
             match listing::user_detail(&store, &scope, &email) {
                 Ok(d) => Ok(Reply::json(&d)),
                 Err(e) => Ok(Reply::text(404, &format!("{e:#}"))),
@@ -199,7 +232,12 @@ fn open(
     if let Some(s) = params.get("search").and_then(|v| v.first()) {
         args.search = Some(s.clone());
     }
-    let scope = scope(&store, args.snapshot, args.as_of.as_deref(), args.window_days)?;
+    let scope = scope(
+        &store,
+        args.snapshot,
+        args.as_of.as_deref(),
+        args.window_days,
+    )?;
     let filters = filter_set(&args)?;
     listing::check_filters(&store, &scope, &filters).context("filter")?;
     Ok((store, scope, filters))
@@ -221,10 +259,9 @@ fn list(params: &BTreeMap<String, Vec<String>>, key: &str) -> Vec<String> {
 fn number(params: &BTreeMap<String, Vec<String>>, key: &str) -> Result<Option<u64>> {
     match params.get(key).and_then(|v| v.first()) {
         None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| crate::error::Failure::Usage(format!("{key}={v}: expected a whole number")).into()),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            crate::error::Failure::Usage(format!("{key}={v}: expected a whole number")).into()
+        }),
     }
 }
 
@@ -233,7 +270,9 @@ pub fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.entry(percent_decode(k)).or_default().push(percent_decode(v));
+        out.entry(percent_decode(k))
+            .or_default()
+            .push(percent_decode(v));
     }
     out
 }
@@ -267,7 +306,8 @@ mod tests {
 
     #[test]
     fn query_strings_decode() {
-        let q = parse_query("status=pending&status=no-license&search=zo%C3%AB+%C3%A5&x=%zz&limit=5");
+        let q =
+            parse_query("status=pending&status=no-license&search=zo%C3%AB+%C3%A5&x=%zz&limit=5");
         assert_eq!(q["status"], vec!["pending", "no-license"]);
         assert_eq!(q["search"], vec!["zoë å"]);
         assert_eq!(q["x"], vec!["%zz"]);

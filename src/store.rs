@@ -141,9 +141,9 @@ impl Store {
         self.conn
             .execute_batch(&self.sql.get("schema.sql")?)
             .context("creating the schema (queries/schema.sql)")?;
-        let latest = self.sql.get("views/latest_params.sql")?;
+        let latest = self.sql.fragment("views/latest_params.sql")?;
         for (name, file) in VIEWS {
-            let body = self.sql.get(file)?;
+            let body = self.sql.fragment(file)?;
             self.conn
                 .execute_batch(&format!(
                     "CREATE OR REPLACE VIEW {name} AS WITH params AS ({latest}) {body}"
@@ -165,7 +165,9 @@ impl Store {
         match self.write_snapshot_inner(parsed, label, as_of, ingested_at) {
             Ok(info) => {
                 pause_for_tests();
-                self.conn.execute_batch("COMMIT").context("committing the snapshot")?;
+                self.conn
+                    .execute_batch("COMMIT")
+                    .context("committing the snapshot")?;
                 Ok(info)
             }
             Err(e) => {
@@ -183,26 +185,41 @@ impl Store {
         ingested_at: DateTime<Utc>,
     ) -> Result<SnapshotInfo> {
         self.ensure_schema()?;
-        let id: i64 = self
-            .conn
-            .query_row("SELECT coalesce(max(id), 0) + 1 FROM snapshots", [], |r| r.get(0))?;
-        self.conn.execute_batch(&self.sql.get("ingest/stage.sql")?)?;
+        let id: i64 =
+            self.conn
+                .query_row("SELECT coalesce(max(id), 0) + 1 FROM snapshots", [], |r| {
+                    r.get(0)
+                })?;
+        self.conn
+            .execute_batch(&self.sql.get("ingest/stage.sql")?)?;
         {
-            let mut app = self.conn.appender_to_catalog_and_db("stage_users", "temp", "main")?;
+            let mut app = self
+                .conn
+                .appender_to_catalog_and_db("stage_users", "temp", "main")?;
             for b in &parsed.users {
-                app.append_record_batch(b.clone()).context("staging users")?;
+                app.append_record_batch(b.clone())
+                    .context("staging users")?;
             }
             app.flush()?;
-            let mut app = self.conn.appender_to_catalog_and_db("stage_devices", "temp", "main")?;
+            let mut app = self
+                .conn
+                .appender_to_catalog_and_db("stage_devices", "temp", "main")?;
             for b in &parsed.devices {
-                app.append_record_batch(b.clone()).context("staging devices")?;
+                app.append_record_batch(b.clone())
+                    .context("staging devices")?;
             }
             app.flush()?;
         }
         let users_name = parsed.inputs[0].name.clone();
-        self.exec_file("ingest/derive_users.sql", &[Value::BigInt(id), Value::Boolean(parsed.has_stages)])?;
+        self.exec_file(
+            "ingest/derive_users.sql",
+            &[Value::BigInt(id), Value::Boolean(parsed.has_stages)],
+        )?;
         self.exec_file("ingest/insert_devices.sql", &[Value::BigInt(id)])?;
-        self.exec_file("ingest/status_notices.sql", &[Value::BigInt(id), Value::Text(users_name)])?;
+        self.exec_file(
+            "ingest/status_notices.sql",
+            &[Value::BigInt(id), Value::Text(users_name)],
+        )?;
         self.conn
             .execute_batch("DROP TABLE temp.stage_users; DROP TABLE temp.stage_devices;")?;
 
@@ -222,7 +239,14 @@ impl Store {
             }
             let mut app = self.conn.appender("notice_records")?;
             for n in &parsed.notices {
-                app.append_row(duckdb::params![id, n.kind, n.file, None::<i64>, None::<String>, n.detail])?;
+                app.append_row(duckdb::params![
+                    id,
+                    n.kind,
+                    n.file,
+                    None::<i64>,
+                    None::<String>,
+                    n.detail
+                ])?;
             }
             let mut app = self.conn.appender("snapshot_inputs")?;
             for m in &parsed.inputs {
@@ -310,7 +334,11 @@ impl Store {
                 let ids: Vec<String> = all.iter().map(|s| s.id.to_string()).collect();
                 Failure::Usage(format!(
                     "--snapshot {id}: no such snapshot (have: {})",
-                    if ids.is_empty() { "none".into() } else { ids.join(", ") }
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
                 ))
                 .into()
             }),
@@ -404,14 +432,19 @@ impl Store {
     /// Writes a query's result as Parquet with DuckDB's writer. `target` must be a path the
     /// caller generated (it is the one thing formatted into SQL, because COPY cannot bind it).
     pub fn copy_parquet(&self, sql: &str, params: &[Value], target: &Path) -> Result<u64> {
-        let target = target.to_str().filter(|t| !t.contains('\'')).context("unusable temporary path")?;
+        let target = target
+            .to_str()
+            .filter(|t| !t.contains('\''))
+            .context("unusable temporary path")?;
         self.conn
             .execute(
                 &format!("CREATE OR REPLACE TEMP TABLE rollcall_export AS {sql}"),
                 duckdb::params_from_iter(params.iter()),
             )
             .map_err(sql_error)?;
-        let rows: i64 = self.conn.query_row("SELECT count(*) FROM rollcall_export", [], |r| r.get(0))?;
+        let rows: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM rollcall_export", [], |r| r.get(0))?;
         self.conn
             .execute_batch(&format!(
                 "COPY rollcall_export TO '{target}' (FORMAT parquet); DROP TABLE rollcall_export;"
@@ -422,7 +455,10 @@ impl Store {
 
     /// Prepares without running: checks that SQL (a custom filter, say) parses and binds.
     pub fn check(&self, sql: &str) -> Result<(), String> {
-        self.conn.prepare(sql).map(|_| ()).map_err(|e| one_line(&e.to_string()))
+        self.conn
+            .prepare(sql)
+            .map(|_| ())
+            .map_err(|e| one_line(&e.to_string()))
     }
 
     /// Sets up an ad-hoc session: `params` and the documented views, as temporary objects
@@ -430,12 +466,14 @@ impl Store {
     pub fn prepare_adhoc(&self, scope: &Scope) -> Result<()> {
         self.conn
             .execute(
-                &format!("CREATE OR REPLACE TEMP TABLE params AS WITH {PARAMS_CTE} SELECT * FROM params"),
+                &format!(
+                    "CREATE OR REPLACE TEMP TABLE params AS WITH {PARAMS_CTE} SELECT * FROM params"
+                ),
                 duckdb::params_from_iter(scope.params()),
             )
             .context("setting up the query session")?;
         for (name, file) in VIEWS {
-            let body = self.sql.get(file)?;
+            let body = self.sql.fragment(file)?;
             self.conn
                 .execute_batch(&format!("CREATE OR REPLACE TEMP VIEW {name} AS {body}"))
                 .with_context(|| format!("creating view {name} (queries/{file})"))?;
@@ -469,12 +507,20 @@ fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {
         }
         .into();
     }
-    anyhow::anyhow!("{}: cannot open the database: {}", path.display(), one_line(&msg))
+    anyhow::anyhow!(
+        "{}: cannot open the database: {}",
+        path.display(),
+        one_line(&msg)
+    )
 }
 
 /// DuckDB errors span lines (with a caret under the position); keep them to one.
 pub fn one_line(msg: &str) -> String {
-    let mut parts: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut parts: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     parts.retain(|l| !l.chars().all(|c| c == '^' || c == ' '));
     parts.join(" ")
 }
@@ -499,9 +545,9 @@ fn pause_for_tests() {
 pub mod cells {
     use chrono::{DateTime, Utc};
     use duckdb::arrow::array::{
-        Array, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int16Array, Int32Array,
-        Int64Array, Int8Array, StringArray, TimestampMicrosecondArray, UInt16Array, UInt32Array,
-        UInt64Array, UInt8Array,
+        Array, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int16Array,
+        Int32Array, Int64Array, Int8Array, StringArray, TimestampMicrosecondArray, UInt16Array,
+        UInt32Array, UInt64Array, UInt8Array,
     };
     use duckdb::arrow::datatypes::{DataType, TimeUnit};
     use duckdb::arrow::record_batch::RecordBatch;
@@ -516,33 +562,85 @@ pub mod cells {
         }
         let any = col.as_any();
         match col.data_type() {
-            DataType::Utf8 => Cell::Text(any.downcast_ref::<StringArray>().expect("utf8").value(row).to_string()),
+            DataType::Utf8 => Cell::Text(
+                any.downcast_ref::<StringArray>()
+                    .expect("utf8")
+                    .value(row)
+                    .to_string(),
+            ),
             DataType::LargeUtf8 => Cell::Text(col.as_string::<i64>().value(row).to_string()),
             DataType::Utf8View => Cell::Text(col.as_string_view().value(row).to_string()),
-            DataType::Boolean => Cell::Bool(any.downcast_ref::<BooleanArray>().expect("bool").value(row)),
-            DataType::Int8 => Cell::Int(any.downcast_ref::<Int8Array>().expect("i8").value(row).into()),
-            DataType::Int16 => Cell::Int(any.downcast_ref::<Int16Array>().expect("i16").value(row).into()),
-            DataType::Int32 => Cell::Int(any.downcast_ref::<Int32Array>().expect("i32").value(row).into()),
+            DataType::Boolean => {
+                Cell::Bool(any.downcast_ref::<BooleanArray>().expect("bool").value(row))
+            }
+            DataType::Int8 => Cell::Int(
+                any.downcast_ref::<Int8Array>()
+                    .expect("i8")
+                    .value(row)
+                    .into(),
+            ),
+            DataType::Int16 => Cell::Int(
+                any.downcast_ref::<Int16Array>()
+                    .expect("i16")
+                    .value(row)
+                    .into(),
+            ),
+            DataType::Int32 => Cell::Int(
+                any.downcast_ref::<Int32Array>()
+                    .expect("i32")
+                    .value(row)
+                    .into(),
+            ),
             DataType::Int64 => Cell::Int(any.downcast_ref::<Int64Array>().expect("i64").value(row)),
-            DataType::UInt8 => Cell::Int(any.downcast_ref::<UInt8Array>().expect("u8").value(row).into()),
-            DataType::UInt16 => Cell::Int(any.downcast_ref::<UInt16Array>().expect("u16").value(row).into()),
-            DataType::UInt32 => Cell::Int(any.downcast_ref::<UInt32Array>().expect("u32").value(row).into()),
+            DataType::UInt8 => Cell::Int(
+                any.downcast_ref::<UInt8Array>()
+                    .expect("u8")
+                    .value(row)
+                    .into(),
+            ),
+            DataType::UInt16 => Cell::Int(
+                any.downcast_ref::<UInt16Array>()
+                    .expect("u16")
+                    .value(row)
+                    .into(),
+            ),
+            DataType::UInt32 => Cell::Int(
+                any.downcast_ref::<UInt32Array>()
+                    .expect("u32")
+                    .value(row)
+                    .into(),
+            ),
             DataType::UInt64 => {
                 let v = any.downcast_ref::<UInt64Array>().expect("u64").value(row);
                 i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
             }
-            DataType::Float32 => Cell::Float(any.downcast_ref::<Float32Array>().expect("f32").value(row).into()),
-            DataType::Float64 => Cell::Float(any.downcast_ref::<Float64Array>().expect("f64").value(row)),
+            DataType::Float32 => Cell::Float(
+                any.downcast_ref::<Float32Array>()
+                    .expect("f32")
+                    .value(row)
+                    .into(),
+            ),
+            DataType::Float64 => {
+                Cell::Float(any.downcast_ref::<Float64Array>().expect("f64").value(row))
+            }
             DataType::Timestamp(TimeUnit::Microsecond, _) => {
-                let v = any.downcast_ref::<TimestampMicrosecondArray>().expect("ts").value(row);
+                let v = any
+                    .downcast_ref::<TimestampMicrosecondArray>()
+                    .expect("ts")
+                    .value(row);
                 DateTime::<Utc>::from_timestamp_micros(v).map_or(Cell::Null, Cell::Time)
             }
             DataType::Date32 => {
-                let d = any.downcast_ref::<Date32Array>().expect("date").value_as_date(row);
+                let d = any
+                    .downcast_ref::<Date32Array>()
+                    .expect("date")
+                    .value_as_date(row);
                 d.map_or(Cell::Null, |d| Cell::Text(d.to_string()))
             }
             DataType::Decimal128(_, 0) => {
-                let v = col.as_primitive::<duckdb::arrow::datatypes::Decimal128Type>().value(row);
+                let v = col
+                    .as_primitive::<duckdb::arrow::datatypes::Decimal128Type>()
+                    .value(row);
                 i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
             }
             _ => {
@@ -563,18 +661,34 @@ pub mod cells {
         }
         let any = col.as_any();
         match col.data_type() {
-            DataType::Utf8 => out.push_str(any.downcast_ref::<StringArray>().expect("utf8").value(row)),
-            DataType::Boolean => {
-                out.push_str(if any.downcast_ref::<BooleanArray>().expect("bool").value(row) { "yes" } else { "no" })
+            DataType::Utf8 => {
+                out.push_str(any.downcast_ref::<StringArray>().expect("utf8").value(row))
             }
+            DataType::Boolean => out.push_str(
+                if any.downcast_ref::<BooleanArray>().expect("bool").value(row) {
+                    "yes"
+                } else {
+                    "no"
+                },
+            ),
             DataType::Int32 => {
-                let _ = write!(out, "{}", any.downcast_ref::<Int32Array>().expect("i32").value(row));
+                let _ = write!(
+                    out,
+                    "{}",
+                    any.downcast_ref::<Int32Array>().expect("i32").value(row)
+                );
             }
             DataType::Int64 => {
-                let _ = write!(out, "{}", any.downcast_ref::<Int64Array>().expect("i64").value(row));
+                let _ = write!(
+                    out,
+                    "{}",
+                    any.downcast_ref::<Int64Array>().expect("i64").value(row)
+                );
             }
             DataType::Timestamp(TimeUnit::Microsecond, _) => crate::util::push_iso_micros(
-                any.downcast_ref::<TimestampMicrosecondArray>().expect("ts").value(row),
+                any.downcast_ref::<TimestampMicrosecondArray>()
+                    .expect("ts")
+                    .value(row),
                 out,
             ),
             _ => out.push_str(&cell(col, row).text()),
@@ -584,10 +698,21 @@ pub mod cells {
     /// Appends a batch's rows to `grid`.
     pub fn extend(grid: &mut Grid, batch: &RecordBatch) {
         if grid.headers.is_empty() {
-            grid.headers = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+            grid.headers = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
         }
         for row in 0..batch.num_rows() {
-            grid.rows.push(batch.columns().iter().map(|c| cell(c.as_ref(), row)).collect());
+            grid.rows.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|c| cell(c.as_ref(), row))
+                    .collect(),
+            );
         }
     }
 }

@@ -81,7 +81,10 @@ pub fn push_iso_micros(us: i64, out: &mut String) {
     out.push_str(std::str::from_utf8(&b).expect("ascii"));
 }
 
-pub fn ser_ts<S: serde::Serializer>(t: &chrono::DateTime<chrono::Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub fn ser_ts<S: serde::Serializer>(
+    t: &chrono::DateTime<chrono::Utc>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_str(&iso(t))
 }
 
@@ -112,7 +115,14 @@ mod tests {
 
     #[test]
     fn fast_iso_matches_chrono() {
-        for us in [0i64, 1_764_158_400_000_000, 951_782_400_000_000, 1_000_250_000, -86_400_000_000, 253_402_300_799_000_000] {
+        for us in [
+            0i64,
+            1_764_158_400_000_000,
+            951_782_400_000_000,
+            1_000_250_000,
+            -86_400_000_000,
+            253_402_300_799_000_000,
+        ] {
             let mut s = String::new();
             push_iso_micros(us, &mut s);
             let t = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us).unwrap();

@@ -87,7 +87,10 @@ fn every_reject_reason_with_its_line() {
                    ghost@example.com,PC,2026-11-02,no\n\
                    multi@example.com,Phone,yesterday,no\n";
     let out = env.ingest(users, Some(devices), AS_OF);
-    assert!(out.contains("2 users, 1 devices kept; 10 rejected"), "{out}");
+    assert!(
+        out.contains("2 users, 1 devices kept; 10 rejected"),
+        "{out}"
+    );
     let rejects = env.json(&["rejects", "--format", "json"]);
     let got: Vec<(String, i64, String, String)> = rejects
         .as_array()
@@ -118,7 +121,12 @@ fn every_reject_reason_with_its_line() {
     .map(|(f, l, c, r)| (f.to_string(), *l, c.to_string(), r.to_string()))
     .collect();
     assert_eq!(got, want);
-    let raw: Vec<&str> = rejects.as_array().unwrap().iter().map(|r| r["raw"].as_str().unwrap()).collect();
+    let raw: Vec<&str> = rejects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["raw"].as_str().unwrap())
+        .collect();
     assert_eq!(raw[0], "No Mail,,Assigned,,0,no");
     assert_eq!(raw[6], "Dup,  GOOD@Example.com ,Assigned,,0,no");
     assert!(rejects[6]["detail"].as_str().unwrap().contains("line 2"));
@@ -142,10 +150,22 @@ fn duplicate_emails_differing_in_case_or_spaces_are_rejected() {
         AS_OF,
     );
     let rejects = env.json(&["rejects", "--format", "json"]);
-    let lines: Vec<i64> = rejects.as_array().unwrap().iter().map(|r| r["line"].as_i64().unwrap()).collect();
+    let lines: Vec<i64> = rejects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_i64().unwrap())
+        .collect();
     assert_eq!(lines, vec![3, 4, 6]);
-    assert!(rejects.as_array().unwrap().iter().all(|r| r["reason"] == "duplicate-email"));
-    assert_eq!(emails(&users_json(&env, &[])), vec!["zoe@example.com", "Zoë@example.com"]);
+    assert!(rejects
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["reason"] == "duplicate-email"));
+    assert_eq!(
+        emails(&users_json(&env, &[])),
+        vec!["zoe@example.com", "Zoë@example.com"]
+    );
 }
 
 #[test]
@@ -194,7 +214,10 @@ fn json_rejects_carry_their_line() {
     assert_eq!(r[0]["reason"], "bad-email");
     assert_eq!(r[1]["line"], 4);
     assert_eq!(r[1]["reason"], "bad-value");
-    let nd = env.write("u.ndjson", "{\"email\":\"a@example.com\",\"license\":true}\n{not json\n");
+    let nd = env.write(
+        "u.ndjson",
+        "{\"email\":\"a@example.com\",\"license\":true}\n{not json\n",
+    );
     env.ok(&["ingest", "--users", nd.to_str().unwrap(), "--as-of", AS_OF]);
     let r = env.json(&["rejects", "--format", "json"]);
     assert_eq!(r[0]["line"], 2);
@@ -204,15 +227,27 @@ fn json_rejects_carry_their_line() {
 #[test]
 fn strict_fails_and_writes_nothing() {
     let env = Env::new();
-    let p = env.write("users.csv", "Email,License\ngood@example.com,Assigned\nbad,Assigned\n");
+    let p = env.write(
+        "users.csv",
+        "Email,License\ngood@example.com,Assigned\nbad,Assigned\n",
+    );
     let err = env.fails(&["ingest", "--users", p.to_str().unwrap(), "--strict"], 2);
     assert!(err.contains("users.csv:3: column 'Email'"), "{err}");
     assert!(err.contains("--strict: 1 row would be rejected"), "{err}");
-    assert!(!env.db().exists(), "strict failure must not create the database");
+    assert!(
+        !env.db().exists(),
+        "strict failure must not create the database"
+    );
     // With an existing snapshot, it stays the only one.
     env.ok(&["ingest", "--users", p.to_str().unwrap()]);
     env.fails(&["ingest", "--users", p.to_str().unwrap(), "--strict"], 2);
-    assert_eq!(env.json(&["snapshots", "--format", "json"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        env.json(&["snapshots", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -221,14 +256,46 @@ fn file_level_errors_are_one_line_exit_2_and_write_nothing() {
     let dir = env.path("adir");
     std::fs::create_dir(&dir).unwrap();
     let cases: Vec<(String, &str)> = vec![
-        (env.path("missing.csv").display().to_string(), "missing.csv: no such file"),
-        (env.write("empty.csv", "").display().to_string(), "empty.csv: is empty"),
-        (env.write("blank.csv", "\n\n  \n").display().to_string(), "blank.csv: is empty"),
-        (env.write("bin.csv", b"PK\x03\x04\x00\x00\x01\x02").display().to_string(), "bin.csv: is a binary file"),
+        (
+            env.path("missing.csv").display().to_string(),
+            "missing.csv: no such file",
+        ),
+        (
+            env.write("empty.csv", "").display().to_string(),
+            "empty.csv: is empty",
+        ),
+        (
+            env.write("blank.csv", "\n\n  \n").display().to_string(),
+            "blank.csv: is empty",
+        ),
+        (
+            env.write("bin.csv", b"PK\x03\x04\x00\x00\x01\x02")
+                .display()
+                .to_string(),
+            "bin.csv: is a binary file",
+        ),
         (dir.display().to_string(), "adir: is a directory"),
-        (env.write("nomail.csv", "Name,License\nA,Assigned\n").display().to_string(), "nomail.csv: missing required column: Email"),
-        (env.write("latin.csv", b"Name,Email,License\nZo\xEB,z@example.com,Assigned\n").display().to_string(), "latin.csv: line 2, column 3: not valid UTF-8"),
-        (env.write("bad.json", "[{\"email\": \"a@example.com\",}]").display().to_string(), "bad.json: line 1, column 28: invalid JSON"),
+        (
+            env.write("nomail.csv", "Name,License\nA,Assigned\n")
+                .display()
+                .to_string(),
+            "nomail.csv: missing required column: Email",
+        ),
+        (
+            env.write(
+                "latin.csv",
+                b"Name,Email,License\nZo\xEB,z@example.com,Assigned\n",
+            )
+            .display()
+            .to_string(),
+            "latin.csv: line 2, column 3: not valid UTF-8",
+        ),
+        (
+            env.write("bad.json", "[{\"email\": \"a@example.com\",}]")
+                .display()
+                .to_string(),
+            "bad.json: line 1, column 28: invalid JSON",
+        ),
     ];
     for (path, want) in cases {
         let err = env.fails(&["ingest", "--users", &path], 2);
@@ -236,25 +303,52 @@ fn file_level_errors_are_one_line_exit_2_and_write_nothing() {
         assert!(err.contains(want), "expected {want:?} in {err:?}");
         assert!(!env.db().exists(), "{path} created the database");
     }
-    let err = env.fails(&["ingest", "--users", env.path("latin.csv").to_str().unwrap()], 2);
+    let err = env.fails(
+        &["ingest", "--users", env.path("latin.csv").to_str().unwrap()],
+        2,
+    );
     assert!(err.contains("--encoding latin-1"), "{err}");
 }
 
 #[test]
 fn other_encodings_with_encoding_flag() {
     let env = Env::new();
-    let latin = env.write("latin.csv", b"Name,Email,License\nZo\xEB \xC5ngstr\xF6m,z@example.com,Assigned\n");
-    env.ok(&["ingest", "--users", latin.to_str().unwrap(), "--encoding", "latin-1"]);
-    assert_eq!(user(&users_json(&env, &[]), "z@example.com")["name"], "Zoë Ångström");
+    let latin = env.write(
+        "latin.csv",
+        b"Name,Email,License\nZo\xEB \xC5ngstr\xF6m,z@example.com,Assigned\n",
+    );
+    env.ok(&[
+        "ingest",
+        "--users",
+        latin.to_str().unwrap(),
+        "--encoding",
+        "latin-1",
+    ]);
+    assert_eq!(
+        user(&users_json(&env, &[]), "z@example.com")["name"],
+        "Zoë Ångström"
+    );
     let mut utf16 = vec![0xFF, 0xFE];
     for u in "Name,Email,License\r\nZoë,z2@example.com,Assigned\r\n".encode_utf16() {
         utf16.extend_from_slice(&u.to_le_bytes());
     }
     let p = env.write("u16.csv", &utf16);
     let err = env.fails(&["ingest", "--users", p.to_str().unwrap()], 2);
-    assert!(err.contains("u16.csv") && err.contains("--encoding utf-16"), "{err}");
-    env.ok(&["ingest", "--users", p.to_str().unwrap(), "--encoding", "utf-16"]);
-    assert_eq!(user(&users_json(&env, &[]), "z2@example.com")["name"], "Zoë");
+    assert!(
+        err.contains("u16.csv") && err.contains("--encoding utf-16"),
+        "{err}"
+    );
+    env.ok(&[
+        "ingest",
+        "--users",
+        p.to_str().unwrap(),
+        "--encoding",
+        "utf-16",
+    ]);
+    assert_eq!(
+        user(&users_json(&env, &[]), "z2@example.com")["name"],
+        "Zoë"
+    );
 }
 
 #[test]
@@ -281,7 +375,10 @@ fn thirty_day_boundary() {
     // The future date is a data-quality notice.
     let s = env.json(&["summary", "--format", "json"]);
     assert_eq!(s["quality"]["future_last_use"], 1);
-    assert_eq!(s["quality"]["future_examples"], json!(["future@example.com"]));
+    assert_eq!(
+        s["quality"]["future_examples"],
+        json!(["future@example.com"])
+    );
 }
 
 #[test]
@@ -315,9 +412,24 @@ fn status_taken_as_given_without_stages_and_disagreements_noticed() {
 #[test]
 fn snapshots_accumulate_and_older_ones_stay_readable() {
     let env = Env::new();
-    env.ingest("Email,License\na@example.com,Assigned\n", None, "2026-11-01");
-    let p = env.write("u2.csv", "Email,License\na@example.com,Assigned\nb@example.com,Assigned\n");
-    env.ok(&["ingest", "--users", p.to_str().unwrap(), "--label", "week 2", "--as-of", "2026-11-08"]);
+    env.ingest(
+        "Email,License\na@example.com,Assigned\n",
+        None,
+        "2026-11-01",
+    );
+    let p = env.write(
+        "u2.csv",
+        "Email,License\na@example.com,Assigned\nb@example.com,Assigned\n",
+    );
+    env.ok(&[
+        "ingest",
+        "--users",
+        p.to_str().unwrap(),
+        "--label",
+        "week 2",
+        "--as-of",
+        "2026-11-08",
+    ]);
     let snaps = env.json(&["snapshots", "--format", "json"]);
     assert_eq!(snaps[1]["id"], 2);
     assert_eq!(snaps[1]["label"], "week 2");
@@ -325,7 +437,10 @@ fn snapshots_accumulate_and_older_ones_stay_readable() {
     assert_eq!(users_json(&env, &[])["total"], 2);
     assert_eq!(users_json(&env, &["--snapshot", "1"])["total"], 1);
     let csv = env.ok(&["snapshots", "--format", "csv"]);
-    assert!(csv.starts_with("id,label,as_of,ingested_at,users,devices,rejected\n"), "{csv}");
+    assert!(
+        csv.starts_with("id,label,as_of,ingested_at,users,devices,rejected\n"),
+        "{csv}"
+    );
     let err = env.fails(&["users", "--snapshot", "9"], 2);
     assert!(err.contains("no such snapshot (have: 1, 2)"), "{err}");
 }
@@ -341,7 +456,14 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
         .current_dir(env.dir.path())
         .env("ROLLCALL_DB", env.db())
         .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
-        .args(["ingest", "--quiet", "--users", dir.join("users.csv").to_str().unwrap(), "--devices", dir.join("devices.csv").to_str().unwrap()])
+        .args([
+            "ingest",
+            "--quiet",
+            "--users",
+            dir.join("users.csv").to_str().unwrap(),
+            "--devices",
+            dir.join("devices.csv").to_str().unwrap(),
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -356,8 +478,16 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
     assert_eq!(snaps.as_array().unwrap().len(), 1, "{snaps}");
     assert_eq!(emails(&users_json(&env, &[])), vec!["first@example.com"]);
     // And the next ingest works.
-    env.ok(&["ingest", "--quiet", "--users", dir.join("users.csv").to_str().unwrap()]);
-    assert_eq!(env.json(&["snapshots", "--format", "json"])[1]["users"], 50000);
+    env.ok(&[
+        "ingest",
+        "--quiet",
+        "--users",
+        dir.join("users.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        env.json(&["snapshots", "--format", "json"])[1]["users"],
+        50000
+    );
 }
 
 #[test]
@@ -379,7 +509,10 @@ fn a_second_writer_gets_one_clear_line() {
     let err = env.fails(&["ingest", "--users", p.to_str().unwrap()], 3);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains(&format!("database is in use by another rollcall process (PID {})", holder.id())),
+        err.contains(&format!(
+            "database is in use by another rollcall process (PID {})",
+            holder.id()
+        )),
         "{err}"
     );
     holder.kill().unwrap();
@@ -399,7 +532,10 @@ fn bundled_bad_rows_file_gives_the_documented_rejects() {
         "--as-of",
         AS_OF,
     ]);
-    assert!(out.contains("2 users, 1 devices kept; 12 rejected"), "{out}");
+    assert!(
+        out.contains("2 users, 1 devices kept; 12 rejected"),
+        "{out}"
+    );
     let r = env.json(&["rejects", "--format", "json"]);
     let got: Vec<(String, i64, String)> = r
         .as_array()
@@ -438,7 +574,15 @@ fn bundled_bad_rows_file_gives_the_documented_rejects() {
 fn sample_is_deterministic_and_ingests_cleanly() {
     let env = Env::new();
     for dir in ["a", "b"] {
-        env.ok(&["sample", "--users", "400", "--seed", "3", "--out", env.path(dir).to_str().unwrap()]);
+        env.ok(&[
+            "sample",
+            "--users",
+            "400",
+            "--seed",
+            "3",
+            "--out",
+            env.path(dir).to_str().unwrap(),
+        ]);
     }
     for f in ["users.csv", "devices.csv"] {
         assert_eq!(
@@ -457,7 +601,10 @@ fn sample_is_deterministic_and_ingests_cleanly() {
         AS_OF,
     ]);
     // The generator writes no bad rows: everything lands.
-    assert!(out.contains("400 users,") && out.contains("0 rejected"), "{out}");
+    assert!(
+        out.contains("400 users,") && out.contains("0 rejected"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -478,13 +625,20 @@ fn bundled_sample_data_ingests_without_rejects() {
     let truth = rollcall::sample::truth(&rollcall::sample::SampleOptions {
         users: 300,
         seed: 42,
-        as_of: chrono::DateTime::parse_from_rfc3339(AS_OF).unwrap().with_timezone(&chrono::Utc),
+        as_of: chrono::DateTime::parse_from_rfc3339(AS_OF)
+            .unwrap()
+            .with_timezone(&chrono::Utc),
     });
     let s = env.json(&["summary", "--format", "json"]);
     assert_eq!(s["total"], truth.len() as u64);
     for f in s["facets"].as_array().unwrap() {
         for v in f["values"].as_array().unwrap() {
-            assert!(v["count"].as_u64().unwrap() > 0, "sample data lacks {}={}", f["dimension"], v["value"]);
+            assert!(
+                v["count"].as_u64().unwrap() > 0,
+                "sample data lacks {}={}",
+                f["dimension"],
+                v["value"]
+            );
         }
     }
 }

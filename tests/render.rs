@@ -13,7 +13,8 @@ Dana Scully,dana@example.com,No,,Unassigned,No License,,,,0\n\
 Émile Zola,emile@example.com,Yes,2026-11-27T08:00:00Z,Assigned,Pending User Action,2026-11-10,2026-11-11,,1\n\
 Farah Khan,farah@example.com,No,,Assigned,Using Enpass,2026-10-01,,,2\n";
 
-const DEVICES: &str = "User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated\n\
+const DEVICES: &str =
+    "User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated\n\
 ada@example.com,MacBook Pro,macOS,6.11.4,2026-11-24T10:00:00Z,Yes\n\
 ADA@example.com,iPhone 15,iOS,6.11.0,2026-11-20T10:00:00Z,No\n\
 bjorn@example.com,My PC,Windows,6.9.2,2026-08-15T10:00:00Z,No\n\
@@ -32,10 +33,19 @@ fn summary_text() {
     let text = env.ok(&["summary"]);
     // By hand: 6 users, 5 licensed, 3 using by stages (Farah's Status says using but stages say pending).
     assert!(text.contains("6 of 6 users"), "{text}");
-    assert!(text.contains("Added data (using Enpass)           2   33.3%"), "{text}");
+    assert!(
+        text.contains("Added data (using Enpass)           2   33.3%"),
+        "{text}"
+    );
     assert!(text.contains("1 rejected row (unknown-user 1)"), "{text}");
-    assert!(text.contains("1 user whose Status column disagrees"), "{text}");
-    assert!(text.contains("last used after the as-of instant (counted as active): emile@example.com"), "{text}");
+    assert!(
+        text.contains("1 user whose Status column disagrees"),
+        "{text}"
+    );
+    assert!(
+        text.contains("last used after the as-of instant (counted as active): emile@example.com"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -45,11 +55,18 @@ fn users_table() {
     let out = env
         .cmd()
         .env("COLUMNS", "120")
-        .args(["users", "--columns", "name,email,scim,last_used,license,status,activity,hub,reminders"])
+        .args([
+            "users",
+            "--columns",
+            "name,email,scim,last_used,license,status,activity,hub,reminders",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.ends_with("6 of 6 users · all users · as of 2026-11-26 12:00 UTC · snapshot 1\n"), "{text}");
+    assert!(
+        text.ends_with("6 of 6 users · all users · as of 2026-11-26 12:00 UTC · snapshot 1\n"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 

@@ -2,7 +2,7 @@
 WITH versions AS (
     SELECT DISTINCT enpass_version AS v,
            list_transform(string_split(regexp_replace(enpass_version, '[^0-9.]', '', 'g'), '.'),
-                          x -> coalesce(TRY_CAST(x AS INTEGER), 0)) AS parts
+                          lambda x: coalesce(TRY_CAST(x AS INTEGER), 0)) AS parts
     FROM devices WHERE enpass_version IS NOT NULL AND enpass_version <> ''
 ),
 newest AS (SELECT v FROM versions ORDER BY parts DESC LIMIT 1)

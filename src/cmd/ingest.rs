@@ -40,7 +40,10 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
     let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());
     spinner.finish_and_clear();
     let info = written?;
-    println!("{}", summary_line(&parsed, info.id, &crate::util::iso(&as_of)));
+    println!(
+        "{}",
+        summary_line(&parsed, info.id, &crate::util::iso(&as_of))
+    );
     for n in &parsed.notices {
         println!("notice: {}: {}", n.file, n.detail);
     }
@@ -77,7 +80,11 @@ fn summary_line(p: &Parsed, id: i64, as_of: &str) -> String {
     let rejected = if p.rejects.is_empty() {
         "0 rejected".to_string()
     } else {
-        format!("{} rejected ({})", thousands(p.rejects.len() as u64), by_reason(&p.rejects))
+        format!(
+            "{} rejected ({})",
+            thousands(p.rejects.len() as u64),
+            by_reason(&p.rejects)
+        )
     };
     format!(
         "snapshot {id} as of {as_of}: {} users, {} devices kept; {rejected}",
@@ -95,7 +102,10 @@ pub fn reject_lines(rejects: &[Reject]) -> String {
                 "{}:{}: {}{} [{}]\n",
                 r.file,
                 r.line,
-                r.column.as_deref().map(|c| format!("column '{c}': ")).unwrap_or_default(),
+                r.column
+                    .as_deref()
+                    .map(|c| format!("column '{c}': "))
+                    .unwrap_or_default(),
                 r.detail,
                 r.reason
             )

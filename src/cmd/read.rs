@@ -3,7 +3,10 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::cli::{ExportArgs, ExportFormat, FilterArgs, ShowArgs, ShowFormat, SummaryArgs, SummaryFormat, UsersArgs, UsersFormat};
+use crate::cli::{
+    ExportArgs, ExportFormat, FilterArgs, ShowArgs, ShowFormat, SummaryArgs, SummaryFormat,
+    UsersArgs, UsersFormat,
+};
 use crate::domain::{Dimension, FilterSet};
 use crate::export::{self, Manifest};
 use crate::listing::{self, Listing, Page, Sort, Summary};
@@ -12,7 +15,12 @@ use crate::store::{Access, Scope, Store};
 use crate::util::thousands;
 
 /// The scope a read is about: `--snapshot`, `--as-of` and `--window-days`.
-pub fn scope(store: &Store, snapshot: Option<i64>, as_of: Option<&str>, window_days: i64) -> Result<Scope> {
+pub fn scope(
+    store: &Store,
+    snapshot: Option<i64>,
+    as_of: Option<&str>,
+    window_days: i64,
+) -> Result<Scope> {
     let snap = store.snapshot(snapshot)?;
     let as_of = match as_of {
         Some(t) => super::parse_instant("--as-of", t)?,
@@ -100,8 +108,15 @@ pub fn users(ctx: &Ctx, a: UsersArgs) -> Result<()> {
     let out = a.output.as_deref();
     match a.format {
         UsersFormat::Table => {
-            let width = if out.is_some() { None } else { output::terminal_width() };
-            super::emit(out, &format!("{}{line}\n", output::table(&page.grid, width)))
+            let width = if out.is_some() {
+                None
+            } else {
+                output::terminal_width()
+            };
+            super::emit(
+                out,
+                &format!("{}{line}\n", output::table(&page.grid, width)),
+            )
         }
         UsersFormat::Csv => {
             eprintln!("{line}");
@@ -111,7 +126,10 @@ pub fn users(ctx: &Ctx, a: UsersArgs) -> Result<()> {
             };
             super::emit(out, &output::csv_string(&grid)?)
         }
-        UsersFormat::Json => super::emit(out, &(serde_json::to_string_pretty(&users_json(&page, &scope, &filters, &listing))? + "\n")),
+        UsersFormat::Json => super::emit(
+            out,
+            &(serde_json::to_string_pretty(&users_json(&page, &scope, &filters, &listing))? + "\n"),
+        ),
         UsersFormat::Ndjson => {
             eprintln!("{line}");
             let rows = output::json_rows(&page.grid);
@@ -126,7 +144,12 @@ pub fn users(ctx: &Ctx, a: UsersArgs) -> Result<()> {
 }
 
 /// The documented JSON shape of `users --format json` (README: "JSON output").
-pub fn users_json(page: &Page, scope: &Scope, filters: &FilterSet, listing: &Listing) -> serde_json::Value {
+pub fn users_json(
+    page: &Page,
+    scope: &Scope,
+    filters: &FilterSet,
+    listing: &Listing,
+) -> serde_json::Value {
     serde_json::json!({
         "snapshot": scope.snapshot.id,
         "as_of": crate::util::iso(&scope.as_of),
@@ -154,13 +177,22 @@ pub fn summary(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
 
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent / 100.0) * width as f64).round() as usize;
-    format!("{}{}", "█".repeat(filled.min(width)), "·".repeat(width - filled.min(width)))
+    format!(
+        "{}{}",
+        "█".repeat(filled.min(width)),
+        "·".repeat(width - filled.min(width))
+    )
 }
 
 /// The summary as the terminal shows it.
 pub fn summary_text(s: &Summary) -> String {
     let mut out = String::new();
-    let label = s.snapshot.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+    let label = s
+        .snapshot
+        .label
+        .as_deref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
     out.push_str(&format!(
         "Onboarding summary · snapshot {}{label} · as of {} UTC · {}-day window\n",
         s.snapshot.id,
@@ -183,7 +215,11 @@ pub fn summary_text(s: &Summary) -> String {
         ));
     }
     for f in &s.facets {
-        out.push_str(&format!("\n{} (of {})\n", title(f.dimension), thousands(f.base)));
+        out.push_str(&format!(
+            "\n{} (of {})\n",
+            title(f.dimension),
+            thousands(f.base)
+        ));
         for v in &f.values {
             out.push_str(&format!(
                 "  {:<27} {:>9}  {:>5.1}%  {}{}\n",
@@ -197,11 +233,19 @@ pub fn summary_text(s: &Summary) -> String {
     }
     out.push_str("\nData quality\n");
     let q = &s.quality;
-    if q.rejected == 0 && q.status_disagreements == 0 && q.future_last_use == 0 && q.notices.is_empty() {
+    if q.rejected == 0
+        && q.status_disagreements == 0
+        && q.future_last_use == 0
+        && q.notices.is_empty()
+    {
         out.push_str("  no rejects or notices\n");
     }
     if q.rejected > 0 {
-        let reasons: Vec<String> = q.rejects_by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let reasons: Vec<String> = q
+            .rejects_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         out.push_str(&format!(
             "  {} rejected row{} ({}) · `rollcall rejects` lists them\n",
             thousands(q.rejected),
@@ -215,7 +259,12 @@ pub fn summary_text(s: &Summary) -> String {
             thousands(q.status_disagreements),
             if q.status_disagreements == 1 { "" } else { "s" }
         ));
-        for n in q.notices.iter().filter(|n| n.kind == "status-disagreement").take(5) {
+        for n in q
+            .notices
+            .iter()
+            .filter(|n| n.kind == "status-disagreement")
+            .take(5)
+        {
             out.push_str(&format!(
                 "    {}:{} {}: {}\n",
                 n.file.as_deref().unwrap_or(""),
@@ -234,7 +283,11 @@ pub fn summary_text(s: &Summary) -> String {
         ));
     }
     for n in q.notices.iter().filter(|n| n.kind != "status-disagreement") {
-        out.push_str(&format!("  {}: {}\n", n.file.as_deref().unwrap_or(""), n.detail));
+        out.push_str(&format!(
+            "  {}: {}\n",
+            n.file.as_deref().unwrap_or(""),
+            n.detail
+        ));
     }
     out
 }
@@ -262,7 +315,9 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> Result<()> {
 }
 
 fn opt_time(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map_or("never".into(), |t| {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    })
 }
 
 pub fn detail_text(d: &listing::Detail) -> String {
@@ -291,21 +346,37 @@ pub fn detail_text(d: &listing::Detail) -> String {
                     Some(false) => "[ ]",
                     None => "[?]",
                 };
-                let when = s.at.map(|t| format!(" ({})", t.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default();
-                let unknown = if s.done.is_none() { " (not in the export)" } else { "" };
+                let when =
+                    s.at.map(|t| format!(" ({})", t.format("%Y-%m-%d %H:%M UTC")))
+                        .unwrap_or_default();
+                let unknown = if s.done.is_none() {
+                    " (not in the export)"
+                } else {
+                    ""
+                };
                 out.push_str(&format!("  {mark} {}{when}{unknown}\n", s.label));
             }
             out.push_str(&format!("Reminder emails sent: {}\n", d.reminders_sent));
         }
         _ => {
-            out.push_str(&format!("Using Enpass: {} device{}\n", d.devices.len(), if d.devices.len() == 1 { "" } else { "s" }));
+            out.push_str(&format!(
+                "Using Enpass: {} device{}\n",
+                d.devices.len(),
+                if d.devices.len() == 1 { "" } else { "s" }
+            ));
         }
     }
     if d.status == "using" || !d.devices.is_empty() {
         let grid = Grid {
-            headers: ["Device Name", "Platform", "Enpass Version", "Last Used", "Enpass Hub Authenticated"]
-                .map(String::from)
-                .to_vec(),
+            headers: [
+                "Device Name",
+                "Platform",
+                "Enpass Version",
+                "Last Used",
+                "Enpass Hub Authenticated",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: d
                 .devices
                 .iter()
@@ -362,7 +433,9 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
 pub fn filters(ctx: &Ctx) -> Result<()> {
     let all = ctx.sql.filters()?;
     let grid = Grid {
-        headers: ["filter", "description", "source"].map(String::from).to_vec(),
+        headers: ["filter", "description", "source"]
+            .map(String::from)
+            .to_vec(),
         rows: all
             .values()
             .map(|f| {

@@ -14,8 +14,8 @@ pub fn run(_ctx: &Ctx, a: SampleArgs) -> Result<()> {
         as_of,
     };
     let started = std::time::Instant::now();
-    let (users, devices) =
-        write_sample(&opts, &a.out).with_context(|| format!("writing the sample to {}", a.out.display()))?;
+    let (users, devices) = write_sample(&opts, &a.out)
+        .with_context(|| format!("writing the sample to {}", a.out.display()))?;
     eprintln!(
         "wrote {} users and {} devices to {} in {:.2} s (seed {}, as of {})",
         crate::util::thousands(users),

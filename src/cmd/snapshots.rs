@@ -11,9 +11,17 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     let store = ctx.open(Access::ReadOnly)?;
     let snaps = store.snapshots()?;
     let grid = Grid {
-        headers: ["id", "label", "as_of", "ingested_at", "users", "devices", "rejected"]
-            .map(String::from)
-            .to_vec(),
+        headers: [
+            "id",
+            "label",
+            "as_of",
+            "ingested_at",
+            "users",
+            "devices",
+            "rejected",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: snaps
             .iter()
             .map(|s| {
@@ -37,7 +45,9 @@ pub fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
     let snap = store.snapshot(a.snapshot)?;
     let rejects = store.rejects(snap.id)?;
     let grid = Grid {
-        headers: ["file", "line", "column", "reason", "detail", "raw"].map(String::from).to_vec(),
+        headers: ["file", "line", "column", "reason", "detail", "raw"]
+            .map(String::from)
+            .to_vec(),
         rows: rejects
             .iter()
             .map(|r| {

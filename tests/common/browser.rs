@@ -18,7 +18,13 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// One HTTP/1.1 exchange on 127.0.0.1 with `Connection: close`: (status, headers, body).
-pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to 127.0.0.1");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
@@ -29,7 +35,10 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     if let Some(b) = body {
-        req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).unwrap();
@@ -38,16 +47,29 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     }
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).expect("read response");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut body = raw[split + 4..].to_vec();
     let mut lines = head.lines();
-    let status: u16 = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
     (status, headers, body)
@@ -56,8 +78,11 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -81,7 +106,10 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
     let digits: Vec<u32> = text.bytes().filter_map(val).collect();
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
         let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
         out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
     }
@@ -116,7 +144,11 @@ impl Browser {
         let profile = tempfile::tempdir().unwrap();
         let downloads = profile.path().join("downloads");
         std::fs::create_dir_all(&downloads).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -136,7 +168,10 @@ impl Browser {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
-            format!("--user-data-dir={}", profile.path().join("chrome").display()),
+            format!(
+                "--user-data-dir={}",
+                profile.path().join("chrome").display()
+            ),
             format!("--window-size={width},{height}"),
         ];
         if mobile {
@@ -187,18 +222,27 @@ impl Browser {
     }
 
     pub fn goto(&self, url: &str) {
-        self.call("POST", &self.s("/url"), Some(json!({"url": url}))).expect("navigate");
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})))
+            .expect("navigate");
     }
 
     /// Runs `body` as a function body (use `return`); panics on a script error.
     pub fn js(&self, body: &str) -> Value {
-        self.call("POST", &self.s("/execute/sync"), Some(json!({"script": body, "args": []})))
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+        self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({"script": body, "args": []})),
+        )
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
     }
 
     /// Like `js`, but returns the error instead of panicking (an open alert makes scripts fail).
     pub fn try_js(&self, body: &str) -> Result<Value, Value> {
-        self.call("POST", &self.s("/execute/sync"), Some(json!({"script": body, "args": []})))
+        self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({"script": body, "args": []})),
+        )
     }
 
     /// Polls `cond` (a JS expression) until true.
@@ -214,39 +258,72 @@ impl Browser {
     }
 
     pub fn url(&self) -> String {
-        self.call("GET", &self.s("/url"), None).unwrap().as_str().unwrap().to_string()
+        self.call("GET", &self.s("/url"), None)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn find(&self, css: &str) -> String {
         let v = self
-            .call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})))
+            .call(
+                "POST",
+                &self.s("/element"),
+                Some(json!({"using": "css selector", "value": css})),
+            )
             .unwrap_or_else(|e| panic!("no element {css}: {e}"));
-        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string()
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn click(&self, css: &str) {
         let el = self.find(css);
-        self.call("POST", &self.s(&format!("/element/{el}/click")), Some(json!({})))
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{el}/click")),
+            Some(json!({})),
+        )
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Types text into an element, as a user would (key events included).
     pub fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css);
-        self.call("POST", &self.s(&format!("/element/{el}/value")), Some(json!({"text": text})))
-            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{el}/value")),
+            Some(json!({"text": text})),
+        )
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     pub fn clear(&self, css: &str) {
         let el = self.find(css);
-        self.call("POST", &self.s(&format!("/element/{el}/clear")), Some(json!({}))).unwrap();
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{el}/clear")),
+            Some(json!({})),
+        )
+        .unwrap();
     }
 
     /// Presses keys on the focused element (WebDriver key codes, e.g. "\u{E007}" for Enter).
     pub fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys
             .chars()
-            .flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})])
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
             .collect();
         self.call(
             "POST",
@@ -257,18 +334,24 @@ impl Browser {
     }
 
     pub fn screenshot(&self, path: &Path) {
-        let v = self.call("GET", &self.s("/screenshot"), None).expect("screenshot");
+        let v = self
+            .call("GET", &self.s("/screenshot"), None)
+            .expect("screenshot");
         std::fs::write(path, base64_decode(v.as_str().unwrap())).unwrap();
     }
 
     pub fn print_pdf(&self) -> Vec<u8> {
-        let v = self.call("POST", &self.s("/print"), Some(json!({}))).expect("print");
+        let v = self
+            .call("POST", &self.s("/print"), Some(json!({})))
+            .expect("print");
         base64_decode(v.as_str().unwrap())
     }
 
     /// The text of an open alert/confirm/prompt, if one is open.
     pub fn alert(&self) -> Option<String> {
-        self.call("GET", &self.s("/alert/text"), None).ok().and_then(|v| v.as_str().map(String::from))
+        self.call("GET", &self.s("/alert/text"), None)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
     }
 
     /// Drains a log ("browser" or "performance").
@@ -293,14 +376,22 @@ impl Browser {
             .into_iter()
             .filter_map(|e| serde_json::from_str::<Value>(e["message"].as_str()?).ok())
             .filter(|m| m["message"]["method"] == "Network.requestWillBeSent")
-            .filter_map(|m| m["message"]["params"]["request"]["url"].as_str().map(String::from))
+            .filter_map(|m| {
+                m["message"]["params"]["request"]["url"]
+                    .as_str()
+                    .map(String::from)
+            })
             .collect()
     }
 
     /// A Chrome DevTools command through chromedriver.
     pub fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.call("POST", &self.s("/goog/cdp/execute"), Some(json!({"cmd": cmd, "params": params})))
-            .unwrap_or_else(|e| panic!("cdp {cmd}: {e}"))
+        self.call(
+            "POST",
+            &self.s("/goog/cdp/execute"),
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+        .unwrap_or_else(|e| panic!("cdp {cmd}: {e}"))
     }
 }
 

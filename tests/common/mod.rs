@@ -75,7 +75,10 @@ impl Env {
             "rollcall {args:?}: expected exit {code}\nstdout:{}\nstderr:{stderr}",
             String::from_utf8_lossy(&out.stdout)
         );
-        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{stderr}"
+        );
         stderr
     }
 
@@ -86,7 +89,11 @@ impl Env {
     /// Ingests users (and devices) written from text, as of a fixed instant.
     pub fn ingest(&self, users: &str, devices: Option<&str>, as_of: &str) -> String {
         let u = self.write("users.csv", users);
-        let mut args = vec!["ingest".to_string(), "--users".into(), u.display().to_string()];
+        let mut args = vec![
+            "ingest".to_string(),
+            "--users".into(),
+            u.display().to_string(),
+        ];
         if let Some(d) = devices {
             let d = self.write("devices.csv", d);
             args.extend(["--devices".into(), d.display().to_string()]);
@@ -99,7 +106,15 @@ impl Env {
     /// Writes a sample organisation with the binary and ingests it; returns the folder.
     pub fn sample(&self, users: u64, seed: u64) -> PathBuf {
         let dir = self.path(&format!("sample-{users}-{seed}"));
-        self.ok(&["sample", "--users", &users.to_string(), "--seed", &seed.to_string(), "--out", dir.to_str().unwrap()]);
+        self.ok(&[
+            "sample",
+            "--users",
+            &users.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
         self.ok(&[
             "ingest",
             "--users",
