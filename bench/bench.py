@@ -542,8 +542,8 @@ class Bench:
         sample = self.sample(self.n)
         rolls, floors = [], []
         for i in range(self.k_bulk):
-            db = self.dir / f"ingest-{i}.duckdb"
-            floor_db = self.dir / f"floor-{i}.duckdb"
+            db = self.dir / f"ingest-{self.n}-{i}.duckdb"
+            floor_db = self.dir / f"floor-{self.n}-{i}.duckdb"
             rm(db)
             rm(floor_db)
             progress(f"ingest run {i + 1}/{self.k_bulk}: rollcall")
@@ -583,7 +583,7 @@ class Bench:
     def query(self):
         s = Section(f"query: {self.n:,} users, median of {self.k_latency} end-to-end (after 1 warm-up)")
         db = self.db(self.n)
-        m, _ = self.manifest(db, [*PAGE_FILTERS, "--columns", PAGE_COLUMNS], "query-page")
+        m, _ = self.manifest(db, [*PAGE_FILTERS, "--columns", PAGE_COLUMNS], f"query-page-{self.n}")
         cte, pred = split_listing_sql(m["sql"])
         params = m["parameters"]
         scope_params = params[:3]
@@ -635,11 +635,11 @@ class Bench:
             s.row(f"{label}: end to end", fmt_s(f["rollcall_s"]), fmt_s(f["reference_end_to_end_s"]),
                   fmt_ratio(ratio(f["rollcall_s"], f["reference_end_to_end_s"])), "< 300 ms",
                   f["rollcall_s"] < AIM_LATENCY_S)
-            s.row(f"  {label}: duckdb connect+query+close (ref. in python)", "", fmt_s(f["reference_connect_query_close_s"]))
-            s.row(f"  {label}: duckdb query alone (open conn., info)", "", fmt_s(f["in_process_query_s"]))
+            s.row(f"  {label}: reference connect→close in python", "", fmt_s(f["reference_connect_query_close_s"]))
+            s.row(f"  {label}: query alone, open connection (info)", "", fmt_s(f["in_process_query_s"]))
             return out, j
 
-        out, j = bench("users page of 50 (status=pending, activity=never)", users_cmd, page_spec)
+        out, j = bench("users page (50, status=pending, activity=never)", users_cmd, page_spec)
         uj = json.loads(out.stdout)
         ref_matches, ref_total = (int(x) for x in j["firsts"][2])
         agree = uj.get("total") == ref_matches and uj.get("users_in_snapshot") == ref_total \
@@ -647,7 +647,7 @@ class Bench:
         s.note(f"rollcall users: {uj.get('count')} shown of {uj.get('total'):,} matching of "
                f"{uj.get('users_in_snapshot'):,}; reference: {j['rows'][1]} shown of {ref_matches:,} of "
                f"{ref_total:,}" + ("" if agree else "  MISMATCH"))
-        out, j = bench("summary (funnel, facets, notices)", summary_cmd, sum_spec)
+        out, j = bench("summary --format json", summary_cmd, sum_spec)
         sj = json.loads(out.stdout)
         first = j["firsts"][0]
         if str(sj.get("total")) != str(first[0]) or str(sj.get("matches")) != str(first[1]):
@@ -805,8 +805,16 @@ class Bench:
     # ---- driver
     def go(self):
         only = self.a.only or SECTIONS
+        # One benchmark at a time per folder: two would delete each other's files and share the CPU.
+        self.lock = open(self.dir / ".lock", "w")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"another benchmark is running in {self.dir}; wait for it (its figures would be "
+                  "disturbed too) or set BENCH_DIR to another folder", file=sys.stderr)
+            return 2
         print(f"rollcall bench: {self.n:,} users; binary {self.bin}; data in {self.dir}")
-        print(f"rollcall {self.version()}; duckdb (python) {duckdb.__version__}; load average {os.getloadavg()}")
+        print(f"{self.version()}; duckdb (python) {duckdb.__version__}; load average {os.getloadavg()}")
         print("aims are stated for 1,000,000 users; at other sizes the verdicts are indicative only.")
         plan = [("setup", self.setup)] + [(n, getattr(self, n)) for n in SECTIONS if n in only]
         for name, fn in plan:

@@ -129,7 +129,7 @@ impl Sort {
             }
         };
         Ok(Sort {
-            column: column(field).map_err(|e| anyhow::anyhow!("--sort: {e}"))?,
+            column: column(field).map_err(|e| Failure::Usage(format!("--sort: {e}")))?,
             desc,
         })
     }
@@ -446,6 +446,10 @@ pub fn summary(store: &Store, scope: &Scope, filters: &FilterSet) -> Result<Summ
     }
     s.push(",\n count(*) FILTER (WHERE last_used > (SELECT as_of FROM params) AND (");
     s.append(&all);
+    s.push("))");
+    // The first few future-dated users come from the same scan, not a second one.
+    s.push(",\n string_agg(email, chr(10) ORDER BY last_used DESC, email_key) FILTER (WHERE last_used > (SELECT as_of FROM params) AND (");
+    s.append(&all);
     s.push("))\nFROM users");
     let g = store
         .grid(&s.sql, &s.params)
@@ -495,19 +499,10 @@ pub fn summary(store: &Store, scope: &Scope, filters: &FilterSet) -> Result<Summ
         });
     }
     let future_last_use = next();
-    let future_examples = if future_last_use > 0 {
-        let mut e = users_cte(sql, scope)?;
-        e.push("SELECT email FROM users WHERE last_used > (SELECT as_of FROM params) AND (");
-        e.append(&all);
-        e.push(") ORDER BY last_used DESC, email_key LIMIT 5");
-        store
-            .grid(&e.sql, &e.params)?
-            .rows
-            .into_iter()
-            .map(|r| r[0].text())
-            .collect()
-    } else {
-        Vec::new()
+    // Emails hold no whitespace (the contract refuses it), so a newline joins them safely.
+    let future_examples: Vec<String> = match g.rows.first().and_then(|r| r.get(col)) {
+        Some(Cell::Text(list)) => list.lines().take(5).map(String::from).collect(),
+        _ => Vec::new(),
     };
     let rejects = store.rejects(scope.snapshot.id)?;
     let mut rejects_by_reason = BTreeMap::new();

@@ -165,9 +165,11 @@ impl Store {
         match self.write_snapshot_inner(parsed, label, as_of, ingested_at) {
             Ok(info) => {
                 pause_for_tests();
+                let t = crate::util::Timer::start();
                 self.conn
                     .execute_batch("COMMIT")
                     .context("committing the snapshot")?;
+                t.lap("committed");
                 Ok(info)
             }
             Err(e) => {
@@ -184,6 +186,7 @@ impl Store {
         as_of: DateTime<Utc>,
         ingested_at: DateTime<Utc>,
     ) -> Result<SnapshotInfo> {
+        let t = crate::util::Timer::start();
         self.ensure_schema()?;
         let id: i64 =
             self.conn
@@ -210,12 +213,15 @@ impl Store {
             }
             app.flush()?;
         }
+        t.lap("staged");
         let users_name = parsed.inputs[0].name.clone();
         self.exec_file(
             "ingest/derive_users.sql",
             &[Value::BigInt(id), Value::Boolean(parsed.has_stages)],
         )?;
+        t.lap("derived users");
         self.exec_file("ingest/insert_devices.sql", &[Value::BigInt(id)])?;
+        t.lap("filed devices");
         self.exec_file(
             "ingest/status_notices.sql",
             &[Value::BigInt(id), Value::Text(users_name)],

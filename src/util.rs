@@ -88,12 +88,36 @@ pub fn ser_ts<S: serde::Serializer>(
     s.serialize_str(&iso(t))
 }
 
+/// Phase timings on stderr when `ROLLCALL_TIMINGS` is set: how bench/ finds where time goes.
+pub struct Timer {
+    start: std::time::Instant,
+    on: bool,
+}
+
+impl Timer {
+    pub fn start() -> Timer {
+        Timer {
+            start: std::time::Instant::now(),
+            on: std::env::var_os("ROLLCALL_TIMINGS").is_some(),
+        }
+    }
+
+    pub fn lap(&self, what: &str) {
+        if self.on {
+            eprintln!(
+                "timing: {what}: {:.3} s",
+                self.start.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 /// 2340 -> "2,340", as count lines print numbers.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         Some(t) => super::parse_instant("--as-of", t)?,
         None => Utc::now(),
     };
+    let timer = crate::util::Timer::start();
     // Parse before touching the database: a bad file must leave no trace, not even a new empty file.
     let parsed = parse(&IngestOptions {
         users: a.users.clone(),
@@ -35,6 +36,7 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         ))
         .into());
     }
+    timer.lap("parsed");
     let store = ctx.open(Access::ReadWrite)?;
     let spinner = crate::progress::spinner(!ctx.quiet, "writing the snapshot");
     let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());

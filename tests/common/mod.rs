@@ -1,7 +1,7 @@
 //! The one helper every integration test uses: a temp dir with its own database, and the real binary.
 #![allow(dead_code)]
 
-pub mod browser;
+pub mod cdp;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,1647 @@
+//! The static HTML report (`rollcall report`): its server-rendered markup (an insta snapshot),
+//! reproducibility, and the interactive page opened over `file://` in real headless Chromium:
+//! search, filters, live counts, the URL fragment, details, CSV text and download, hostile data,
+//! screenshots and printing. Every count is checked against the generator's own truth
+//! (`rollcall::sample::truth`), never against rollcall's SQL. Every page must log no error and
+//! request nothing from the network.
+
+mod common;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use common::{read, Env};
+use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
+use serde_json::{json, Value};
+
+const N: u64 = 600;
+const SEED: u64 = 7;
+const WINDOW: i64 = 30;
+/// The longest any wait or poll may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The four dimensions the page filters on, with their values in the console's order.
+const DIMS: &[(&str, &[&str])] = &[
+    ("license", &["assigned", "unassigned"]),
+    ("status", &["no-license", "pending", "using"]),
+    ("activity", &["active", "inactive", "never"]),
+    ("hub", &["authenticated", "never"]),
+];
+
+const CSV_HEADER: &str = "name,email,scim,last_used,license,status,activity,hub,reminders_sent";
+
+// ---------------------------------------------------------------------------------------------
+// Ground truth
+
+fn as_of() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(DEFAULT_AS_OF)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn sample_truth() -> Vec<UserTruth> {
+    let t = truth(&SampleOptions {
+        users: N,
+        seed: SEED,
+        as_of: as_of(),
+    });
+    assert_eq!(t.len() as u64, N);
+    t
+}
+
+/// A user's value in one of the page's dimensions, from the generator's truth.
+fn value_of(u: &UserTruth, dim: &str) -> &'static str {
+    match dim {
+        "license" => {
+            if u.license_assigned {
+                "assigned"
+            } else {
+                "unassigned"
+            }
+        }
+        "status" => u.status,
+        "activity" => u.activity(as_of(), WINDOW),
+        "hub" => {
+            if u.hub_authenticated {
+                "authenticated"
+            } else {
+                "never"
+            }
+        }
+        other => panic!("no dimension {other}"),
+    }
+}
+
+/// Name or email contains the needle, case-folded.
+fn contains_text(u: &UserTruth, needle: &str) -> bool {
+    let n = needle.to_lowercase();
+    u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n)
+}
+
+/// A selection as the page holds it: values OR-ed within a dimension, dimensions and the search AND-ed.
+#[derive(Debug, Clone, Default)]
+struct Sel {
+    dims: BTreeMap<&'static str, Vec<&'static str>>,
+    q: Option<String>,
+}
+
+impl Sel {
+    fn with(mut self, dim: &'static str, value: &'static str) -> Sel {
+        self.dims.entry(dim).or_default().push(value);
+        self
+    }
+
+    fn search(mut self, q: &str) -> Sel {
+        self.q = Some(q.to_string());
+        self
+    }
+
+    /// Whether `u` matches, ignoring the dimension `skip` (for facet counts).
+    fn keeps(&self, u: &UserTruth, skip: Option<&str>) -> bool {
+        self.dims
+            .iter()
+            .filter(|(d, _)| Some(**d) != skip)
+            .all(|(d, vals)| vals.contains(&value_of(u, d)))
+            && self.q.as_deref().is_none_or(|q| contains_text(u, q))
+    }
+
+    fn count(&self, t: &[UserTruth]) -> u64 {
+        t.iter().filter(|u| self.keeps(u, None)).count() as u64
+    }
+
+    fn emails(&self, t: &[UserTruth]) -> BTreeSet<String> {
+        t.iter()
+            .filter(|u| self.keeps(u, None))
+            .map(|u| u.email.to_lowercase())
+            .collect()
+    }
+
+    /// What `#c-<dim>-<value>` should show: users matching every other dimension and the search.
+    fn facet(&self, t: &[UserTruth], dim: &str, value: &str) -> u64 {
+        t.iter()
+            .filter(|u| self.keeps(u, Some(dim)) && value_of(u, dim) == value)
+            .count() as u64
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// A sample organisation, its truth and its report.
+struct Org {
+    _env: Env,
+    truth: Vec<UserTruth>,
+    out: PathBuf,
+    url: String,
+}
+
+fn org() -> Org {
+    let env = Env::new();
+    env.sample(N, SEED);
+    let out = env.path("report");
+    env.ok(&["report", "--out", out.to_str().unwrap(), "--quiet"]);
+    let url = file_url(&out.join("index.html"));
+    Org {
+        _env: env,
+        truth: sample_truth(),
+        out,
+        url,
+    }
+}
+
+fn file_url(p: &Path) -> String {
+    let p = p.canonicalize().unwrap();
+    let s = p.to_str().unwrap();
+    assert!(
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)),
+        "temp path needs no URL escaping: {s}"
+    );
+    format!("file://{s}")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .parent()
+                .unwrap()
+                .to_path_buf()
+        });
+    let dir = target.join("test-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Parses CSV text into its header and records.
+fn csv_records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let header = r
+        .headers()
+        .expect("csv header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("csv record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Every number in a text, with thousands separators removed ("1,234 of 5,000" → [1234, 5000]).
+fn numbers(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() {
+            cur.push(*c);
+        } else if matches!(c, ',' | '\u{a0}' | '\u{202f}' | '\u{2009}')
+            && !cur.is_empty()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
+        {
+            // a thousands separator
+        } else if !cur.is_empty() {
+            out.push(cur.parse().unwrap());
+            cur.clear();
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.parse().unwrap());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser: headless Chromium spoken to over the Chrome DevTools Protocol on a pipe
+// (`--remote-debugging-pipe`: commands in on fd 3, replies and events out on fd 4, each message
+// NUL-terminated JSON). Only std and serde_json: no WebDriver, no WebSocket, no network port.
+
+use common::cdp::{self, Chrome};
+
+fn js_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// One tab that records every console error, exception, log error, network request and dialog.
+struct Probe<'a> {
+    chrome: &'a Chrome,
+    session: String,
+    problems: RefCell<Vec<String>>,
+    requests: RefCell<Vec<String>>,
+    dialogs: RefCell<Vec<String>>,
+}
+
+impl<'a> Probe<'a> {
+    /// Opens `url` in a new tab with every domain enabled first, and waits until the page says
+    /// it is interactive.
+    fn open(chrome: &'a Chrome, url: &str) -> Probe<'a> {
+        let target = chrome
+            .call(None, "Target.createTarget", json!({"url": "about:blank"}))
+            .expect("new tab");
+        let attached = chrome
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target["targetId"], "flatten": true}),
+            )
+            .expect("attach to the tab");
+        let probe = Probe {
+            chrome,
+            session: attached["sessionId"]
+                .as_str()
+                .expect("session id")
+                .to_string(),
+            problems: RefCell::new(Vec::new()),
+            requests: RefCell::new(Vec::new()),
+            dialogs: RefCell::new(Vec::new()),
+        };
+        for domain in ["Page", "Runtime", "Log", "Network"] {
+            probe.call(&format!("{domain}.enable"), json!({}));
+        }
+        let nav = probe.call("Page.navigate", json!({ "url": url }));
+        assert!(nav.get("errorText").is_none(), "navigating to {url}: {nav}");
+        probe.wait_ready();
+        probe
+    }
+
+    /// A DevTools command on this tab; panics on a protocol error.
+    fn call(&self, method: &str, params: Value) -> Value {
+        let r = self.chrome.call(Some(&self.session), method, params);
+        self.collect();
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Files this tab's recorded events under problems, requests and dialogs.
+    fn collect(&self) {
+        for e in self.chrome.take_events(&self.session) {
+            let p = &e["params"];
+            match e["method"].as_str().unwrap_or("") {
+                "Runtime.consoleAPICalled" if p["type"] == "error" || p["type"] == "assert" => {
+                    let args: Vec<String> = p["args"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| match &a["value"] {
+                            Value::Null => a["description"].as_str().unwrap_or("?").to_string(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    self.problems.borrow_mut().push(format!(
+                        "console.{}: {}",
+                        p["type"].as_str().unwrap_or("?"),
+                        args.join(" ")
+                    ));
+                }
+                "Runtime.exceptionThrown" => {
+                    let d = &p["exceptionDetails"];
+                    self.problems.borrow_mut().push(format!(
+                        "uncaught exception at {}:{}: {} {}",
+                        d["url"], d["lineNumber"], d["text"], d["exception"]["description"]
+                    ));
+                }
+                "Log.entryAdded" if p["entry"]["level"] == "error" => {
+                    let en = &p["entry"];
+                    self.problems.borrow_mut().push(format!(
+                        "log error ({}): {} {}",
+                        en["source"], en["text"], en["url"]
+                    ));
+                }
+                "Network.requestWillBeSent" => {
+                    let url = p["request"]["url"].as_str().unwrap_or("").to_string();
+                    self.requests.borrow_mut().push(url);
+                }
+                "Page.javascriptDialogOpening" => {
+                    self.dialogs
+                        .borrow_mut()
+                        .push(format!("{}: {}", p["type"], p["message"]));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn wait_ready(&self) {
+        // The old document may still answer (or be torn down) right after Page.navigate.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = "return !!(document.body && document.body.dataset.ready === '1' && window.rollcall)";
+            if self.try_eval(body) == Ok(json!(true)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the page never set body.dataset.ready = '1' within {WAIT:?}; last: {:?}; problems: {:?}",
+                    self.try_eval("return document.readyState + ' ' + location.href"),
+                    self.problems.borrow()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Runs `body` as an async function in the page; its JSON result, or the exception.
+    fn try_eval(&self, body: &str) -> Result<Value, String> {
+        let r = self.chrome.call(
+            Some(&self.session),
+            "Runtime.evaluate",
+            json!({
+                "expression": format!("(async () => {{ {body} }})()"),
+                "returnByValue": true,
+                "awaitPromise": true,
+                "userGesture": true,
+            }),
+        );
+        self.collect();
+        let r = r?;
+        if let Some(ex) = r.get("exceptionDetails") {
+            return Err(format!("{} {}", ex["text"], ex["exception"]["description"]));
+        }
+        Ok(r["result"]["value"].clone())
+    }
+
+    fn eval(&self, body: &str) -> Value {
+        self.try_eval(body)
+            .unwrap_or_else(|e| panic!("JavaScript failed in `{body}`: {e}"))
+    }
+
+    fn eval_str(&self, body: &str) -> String {
+        match self.eval(body) {
+            Value::String(s) => s,
+            other => panic!("`{body}` gave {other}, not a string"),
+        }
+    }
+
+    /// Polls `body` until it returns `want`, for at most WAIT.
+    fn wait_for(&self, what: &str, body: &str, want: &Value) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let got = self.eval(body);
+            if &got == want || (got.is_number() && got.as_f64() == want.as_f64()) {
+                return got;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{what}: waited {WAIT:?} for {want}, last saw {got}\nstate: {}\nproblems: {:?}",
+                    self.state(),
+                    self.problems.borrow()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// A description of the page's state for failure messages.
+    fn state(&self) -> String {
+        self.eval(
+            "return JSON.stringify({hash: location.hash, count: (document.getElementById('count')||{}).textContent, \
+             search: (document.getElementById('search')||{}).value, \
+             checked: [...document.querySelectorAll('input[type=checkbox]:checked')].map(e => e.id), \
+             visible: window.rollcall && window.rollcall.visibleCount()})",
+        )
+        .to_string()
+    }
+
+    /// Waits until the page shows `want` users, then checks `#count` says "`want` of `total`".
+    fn expect_count(&self, what: &str, want: u64, total: u64) {
+        self.wait_for(what, "return window.rollcall.visibleCount()", &json!(want));
+        let text = self.eval_str("return document.getElementById('count').textContent");
+        let n = numbers(&text);
+        assert!(
+            n.len() >= 2 && n[0] == want && n[1] == total,
+            "{what}: #count reads {text:?}, expected \"{want} of {total} users\""
+        );
+    }
+
+    /// A real mouse click in the middle of the element, after checking nothing covers it there.
+    fn click(&self, selector: &str) {
+        let r = self.eval(&format!(
+            "const el = document.querySelector({s});
+             if (!el) return 'missing';
+             el.scrollIntoView({{block: 'center', inline: 'center'}});
+             await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+             const b = el.getBoundingClientRect();
+             if (b.width === 0 || b.height === 0) return 'invisible';
+             const x = b.x + b.width / 2, y = b.y + b.height / 2;
+             const hit = document.elementFromPoint(x, y);
+             if (!hit || !(el === hit || el.contains(hit) || (hit.htmlFor && hit.htmlFor === el.id)))
+                 return 'covered by ' + (hit ? hit.outerHTML.slice(0, 160) : 'nothing');
+             return [x, y];",
+            s = js_str(selector)
+        ));
+        let Some((x, y)) = r
+            .as_array()
+            .map(|a| (a[0].as_f64().unwrap(), a[1].as_f64().unwrap()))
+        else {
+            panic!("cannot click {selector}: {r}");
+        };
+        for (kind, buttons) in [("mouseMoved", 0), ("mousePressed", 1), ("mouseReleased", 0)] {
+            let mut ev = json!({"type": kind, "x": x, "y": y, "buttons": buttons});
+            if kind != "mouseMoved" {
+                ev["button"] = json!("left");
+                ev["clickCount"] = json!(1);
+            }
+            self.call("Input.dispatchMouseEvent", ev);
+        }
+    }
+
+    /// Real key events for ASCII, text insertion for the rest (as an IME would).
+    fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            let s = c.to_string();
+            if c.is_ascii_graphic() || c == ' ' {
+                self.call(
+                    "Input.dispatchKeyEvent",
+                    json!({"type": "keyDown", "key": s, "text": s, "unmodifiedText": s}),
+                );
+                self.call("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": s}));
+            } else {
+                self.call("Input.insertText", json!({ "text": s }));
+            }
+        }
+    }
+
+    fn press_escape(&self) {
+        for kind in ["rawKeyDown", "keyUp"] {
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27}),
+            );
+        }
+    }
+
+    /// Clicks a filter checkbox with the mouse (its label when the box itself is visually
+    /// hidden) and checks that it toggled.
+    fn toggle(&self, id: &str) {
+        let sel = format!("#{id}");
+        let before = self.eval(&format!(
+            "const e = document.querySelector({}); return e ? e.checked : null",
+            js_str(&sel)
+        ));
+        assert!(
+            before.is_boolean(),
+            "no checkbox {sel} on the page; state {}",
+            self.state()
+        );
+        let target = self.eval_str(&format!(
+            "const e = document.querySelector({s});
+             const b = e.getBoundingClientRect();
+             if (b.width >= 4 && b.height >= 4 && getComputedStyle(e).opacity !== '0') return {s};
+             const l = document.querySelector('label[for=' + JSON.stringify(e.id) + ']') || e.closest('label');
+             if (!l) return {s};
+             if (!l.id) l.id = 'lbl-' + e.id;
+             return '#' + l.id;",
+            s = js_str(&sel)
+        ));
+        self.click(&target);
+        self.wait_for(
+            &format!("{sel} toggles when clicked"),
+            &format!("return document.querySelector({}).checked", js_str(&sel)),
+            &json!(!before.as_bool().unwrap()),
+        );
+    }
+
+    /// Unchecks every filter and empties the search box, then waits for all `total` users.
+    fn reset(&self, total: u64) {
+        for id in self.checked() {
+            self.toggle(&id);
+        }
+        self.set_search("");
+        self.expect_count("after reset", total, total);
+    }
+
+    /// Types into #search with real key events (after emptying it).
+    fn set_search(&self, text: &str) {
+        self.eval(
+            "const s = document.getElementById('search');
+             if (s.value !== '') { s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true})); }
+             s.focus(); return true",
+        );
+        self.type_text(text);
+        assert_eq!(
+            self.eval_str("return document.getElementById('search').value"),
+            text
+        );
+    }
+
+    fn checked(&self) -> BTreeSet<String> {
+        let v = self.eval(
+            "return [...document.querySelectorAll('input[type=checkbox][id^=\"f-\"]:checked')].map(e => e.id)",
+        );
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn hash(&self) -> String {
+        self.eval_str("return location.hash")
+    }
+
+    fn rendered_emails(&self) -> Vec<String> {
+        let v = self.eval(
+            "return [...document.querySelectorAll('#users-table [data-email]')].map(e => e.dataset.email.toLowerCase())",
+        );
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn csv_text(&self) -> String {
+        self.eval_str("return await window.rollcall.csvText()")
+    }
+
+    fn set_viewport(&self, width: u32, height: u32, scale: f64, mobile: bool) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile}),
+        );
+        self.eval("await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true");
+    }
+
+    fn screenshot_png(&self) -> Vec<u8> {
+        let r = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        cdp::base64(r["data"].as_str().expect("screenshot data"))
+    }
+
+    fn pdf(&self) -> Vec<u8> {
+        let r = self.call("Page.printToPDF", json!({}));
+        cdp::base64(r["data"].as_str().expect("PDF data"))
+    }
+
+    /// Nothing was logged as an error, no dialog opened and no request left `allowed`.
+    fn assert_clean(&self, allowed: &dyn Fn(&str) -> bool) {
+        self.chrome.pump(Duration::from_millis(200));
+        self.collect();
+        let problems = self.problems.borrow().clone();
+        assert!(
+            problems.is_empty(),
+            "the page logged errors:\n{}",
+            problems.join("\n")
+        );
+        let dialogs = self.dialogs.borrow().clone();
+        assert!(
+            dialogs.is_empty(),
+            "the page opened JavaScript dialogs: {dialogs:?}"
+        );
+        let requests = self.requests.borrow().clone();
+        assert!(
+            !requests.is_empty(),
+            "the document request itself should have been seen"
+        );
+        let bad: Vec<&String> = requests.iter().filter(|u| !allowed(u)).collect();
+        assert!(bad.is_empty(), "the page made network requests: {bad:?}");
+    }
+}
+
+/// Only the document itself, data: and blob: URLs.
+fn offline(doc: &str) -> impl Fn(&str) -> bool + '_ {
+    move |u: &str| {
+        u.split('#').next() == Some(doc) || u.starts_with("data:") || u.starts_with("blob:")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server-rendered markup (no browser)
+
+const FIXED_AS_OF: &str = "2026-11-26T12:00:00Z";
+
+const FIXED_USERS: &str = "\
+Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent
+Ada Lovelace,ada@example.com,Yes,2026-11-25T09:00:00Z,Assigned,Using Enpass,2026-09-01T10:00:00Z,2026-09-01T11:00:00Z,2026-09-02T08:00:00Z,0
+Brook Ng,brook@example.com,No,2026-09-15T12:00:00Z,Assigned,Using Enpass,2026-08-01T10:00:00Z,2026-08-01T11:00:00Z,2026-08-02T08:00:00Z,1
+Cai Wen,cai@example.com,Yes,,Assigned,Pending User Action,,,,3
+Dara Ó Briain,dara@example.com,No,,Assigned,Pending User Action,2026-11-01T10:00:00Z,,,2
+Eve Adams,eve@example.com,Yes,,Unassigned,No License,,,,0
+Fay Kim,fay@example.com,No,2026-11-26T11:00:00Z,Assigned,Pending User Action,2026-10-01T10:00:00Z,2026-10-01T11:00:00Z,2026-10-02T09:00:00Z,0
+ZOË ÅNGSTRÖM,zoe.angstrom@example.com,No,2026-11-20T08:00:00Z,Assigned,Pending User Action,2026-11-10T10:00:00Z,2026-11-10T11:00:00Z,,1
+Bad Mail,not-an-email,Yes,,Assigned,Pending User Action,,,,0
+";
+
+const FIXED_DEVICES: &str = "\
+User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated
+ada@example.com,Ada's MacBook,macOS,6.11.4,2026-11-25T09:00:00Z,Yes
+ada@example.com,Ada's iPhone,iOS,6.11.2,2026-11-20T18:30:00Z,No
+brook@example.com,BROOK-PC,Windows,6.9.2,2026-09-15T12:00:00Z,No
+fay@example.com,Fay's Mac,macOS,6.11.4,2026-11-26T11:00:00Z,Yes
+zoe.angstrom@example.com,Zoë's Pixel,Android,6.10.0,2026-11-20T08:00:00Z,Yes
+";
+
+const FIXED_EMAILS: &[&str] = &[
+    "ada@example.com",
+    "brook@example.com",
+    "cai@example.com",
+    "dara@example.com",
+    "eve@example.com",
+    "fay@example.com",
+    "zoe.angstrom@example.com",
+];
+
+#[test]
+fn report_markup_snapshot_and_reproducibility() {
+    let env = Env::new();
+    env.ingest(FIXED_USERS, Some(FIXED_DEVICES), FIXED_AS_OF);
+    let out1 = env.path("out1");
+    let out2 = env.path("out2");
+    for out in [&out1, &out2] {
+        let printed = env.ok(&[
+            "report",
+            "--out",
+            out.to_str().unwrap(),
+            "--title",
+            "Fixture report",
+            "--quiet",
+        ]);
+        assert!(
+            printed.trim_end().ends_with("index.html"),
+            "report prints the page's path: {printed}"
+        );
+    }
+
+    // Reproducible: two runs give byte-identical files.
+    for f in ["index.html", "users.csv", "manifest.json"] {
+        let (a, b) = (
+            std::fs::read(out1.join(f)).unwrap(),
+            std::fs::read(out2.join(f)).unwrap(),
+        );
+        assert!(!a.is_empty(), "{f} is empty");
+        assert!(
+            a == b,
+            "{f} differs between two identical `rollcall report` runs"
+        );
+    }
+
+    let html = read(&out1.join("index.html"));
+    let csp = csp_of(&html);
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    assert!(
+        csp.contains("base-uri 'none'") && csp.contains("form-action 'none'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("script-src 'sha256-") && csp.contains("style-src 'sha256-"),
+        "{csp}"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no remote resources"
+    );
+    assert!(html.contains("<title>Fixture report</title>"));
+
+    // Every kept user is in the embedded data; the rejected row is not.
+    let data_start = html
+        .find("id=\"rollcall-data\"")
+        .expect("the embedded data block");
+    let data = &html[data_start..data_start + html[data_start..].find("</script>").unwrap()];
+    for email in FIXED_EMAILS {
+        assert!(
+            data.contains(&format!("\"{email}\"")),
+            "{email} is not in the embedded data"
+        );
+    }
+    assert!(
+        !data.contains("\"not-an-email\""),
+        "a rejected row reached the table data"
+    );
+
+    // users.csv: the guarded export of the same seven users.
+    let (header, rows) = csv_records(&read(&out1.join("users.csv")));
+    assert_eq!(header.join(","), CSV_HEADER);
+    let got: BTreeSet<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(got, FIXED_EMAILS.iter().copied().collect::<BTreeSet<_>>());
+    let status: BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r[1].as_str(), r[5].as_str()))
+        .collect();
+    assert_eq!(status["ada@example.com"], "using");
+    assert_eq!(status["cai@example.com"], "pending");
+    assert_eq!(status["eve@example.com"], "no-license");
+    assert_eq!(
+        status["fay@example.com"], "using",
+        "derived from the stages, not the Status column"
+    );
+    assert_eq!(status["zoe.angstrom@example.com"], "pending");
+
+    // manifest.json hashes both files.
+    let manifest: Value = serde_json::from_str(&read(&out1.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["rows"], 7);
+    for f in ["index.html", "users.csv"] {
+        let entry = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["file"] == f)
+            .unwrap_or_else(|| panic!("{f} missing from manifest files"));
+        let bytes = std::fs::read(out1.join(f)).unwrap();
+        assert_eq!(entry["bytes"], bytes.len() as u64, "{f}");
+        assert_eq!(entry["sha256"].as_str().unwrap(), sha256_hex(&bytes), "{f}");
+    }
+
+    // The server-rendered markup: from <body up to the first <script.
+    let start = html.find("<body").expect("<body");
+    let end = start + html[start..].find("<script").expect("<script");
+    let body = &html[start..end];
+
+    // The data-quality section reports the reject and the status disagreement.
+    let q_start = body.find("id=\"quality\"").expect("#quality section");
+    let quality = &body[q_start..];
+    assert!(
+        quality.contains("not-an-email"),
+        "the rejected row's raw text is listed"
+    );
+    assert!(
+        numbers(&quality[..quality.find("rejected").expect("mentions rejected rows")]).contains(&1),
+        "one rejected row"
+    );
+    assert!(
+        quality.contains("fay@example.com"),
+        "Fay's Status column disagrees with her stages"
+    );
+
+    // Redact what depends on the temp dir and the ingest's wall clock.
+    let snaps = env.json(&["snapshots", "--format", "json"]);
+    let ingested = snaps[0]["ingested_at"]
+        .as_str()
+        .expect("ingested_at")
+        .to_string();
+    let mut redacted = body.to_string();
+    for dir in [
+        env.dir.path().to_path_buf(),
+        env.dir.path().canonicalize().unwrap(),
+    ] {
+        let dir = dir.to_str().unwrap();
+        // The template escapes '/' in text as &#x2f;.
+        redacted = redacted
+            .replace(dir, "[TMP]")
+            .replace(&dir.replace('/', "&#x2f;"), "[TMP]");
+    }
+    redacted = redacted.replace(&ingested, "[INGESTED_AT]").replace(
+        &ingested.replace('T', " ").replace('Z', " UTC"),
+        "[INGESTED_AT]",
+    );
+    insta::assert_snapshot!("report_body_markup", redacted);
+}
+
+/// The Content-Security-Policy of a page's meta tag, with HTML character references decoded
+/// (the template escapes the attribute, which the browser decodes).
+fn csp_of(html: &str) -> String {
+    let start = html
+        .find("http-equiv=\"Content-Security-Policy\"")
+        .expect("a CSP meta tag");
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let content = tag.split("content=\"").nth(1).expect("content attribute");
+    let content = &content[..content.find('"').expect("closing quote")];
+    content
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The interactive page
+
+#[test]
+fn search_filters_and_live_counts_match_truth() {
+    let Some(chrome) = cdp::launch() else { return };
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    page.expect_count("no filters", N, N);
+
+    // Every value's live count with no filters.
+    let none = Sel::default();
+    for (dim, values) in DIMS {
+        for v in *values {
+            let want = none.facet(t, dim, v);
+            assert!(want > 0, "the sample covers {dim}={v}");
+            let text = page.eval_str(&format!(
+                "return document.getElementById('c-{dim}-{v}').textContent"
+            ));
+            assert_eq!(
+                numbers(&text).first(),
+                Some(&want),
+                "#c-{dim}-{v} reads {text:?}"
+            );
+        }
+    }
+
+    // Search with real typing: "zoë" finds ZOË ÅNGSTRÖM (and any other Zoë).
+    let zoe = Sel::default().search("zoë");
+    assert!(
+        t.iter().any(|u| u.name == "ZOË ÅNGSTRÖM"),
+        "every sample has ZOË"
+    );
+    page.set_search("zoë");
+    page.expect_count("search zoë", zoe.count(t), N);
+    let shown: BTreeSet<String> = page.rendered_emails().into_iter().collect();
+    assert!(
+        shown.contains("zoe.angstrom@example.com"),
+        "ZOË's row is rendered: {shown:?}"
+    );
+    assert_eq!(
+        shown,
+        zoe.emails(t),
+        "the rendered rows are exactly the matches"
+    );
+    // Upper case and an email fragment match the same way.
+    page.set_search("ZOË");
+    page.expect_count("search ZOË", zoe.count(t), N);
+    page.set_search("@example.com");
+    page.expect_count(
+        "search @example.com",
+        Sel::default().search("@example.com").count(t),
+        N,
+    );
+    page.set_search("no-such-user-anywhere");
+    page.expect_count("search without matches", 0, N);
+    assert_eq!(
+        page.eval("const e = document.getElementById('empty'); return !!e && !e.hidden"),
+        json!(true),
+        "#empty is shown when nothing matches"
+    );
+    page.reset(N);
+
+    // Each value of each filter, alone.
+    for (dim, values) in DIMS {
+        for v in *values {
+            page.toggle(&format!("f-{dim}-{v}"));
+            let sel = Sel::default().with(dim, v);
+            page.expect_count(&format!("{dim}={v}"), sel.count(t), N);
+            assert!(
+                page.hash().contains(&format!("{dim}={v}")),
+                "the fragment holds {dim}={v}: {}",
+                page.hash()
+            );
+            page.toggle(&format!("f-{dim}-{v}"));
+        }
+    }
+    page.expect_count("all filters off", N, N);
+
+    // OR within a dimension, AND across dimensions, and the live counts under them.
+    page.toggle("f-status-pending");
+    page.toggle("f-status-no-license");
+    page.toggle("f-activity-never");
+    let combo = Sel::default()
+        .with("status", "pending")
+        .with("status", "no-license")
+        .with("activity", "never");
+    page.expect_count(
+        "status=pending|no-license & activity=never",
+        combo.count(t),
+        N,
+    );
+    for (dim, values) in DIMS {
+        for v in *values {
+            let want = combo.facet(t, dim, v);
+            let text = page.eval_str(&format!(
+                "return document.getElementById('c-{dim}-{v}').textContent"
+            ));
+            assert_eq!(
+                numbers(&text).first(),
+                Some(&want),
+                "#c-{dim}-{v} under {combo:?} reads {text:?} (expected the count within every other filter)"
+            );
+        }
+    }
+    // Adding a search narrows further.
+    page.toggle("f-hub-never");
+    page.set_search("a");
+    let combo2 = combo.clone().with("hub", "never").search("a");
+    page.expect_count(
+        "combination plus hub=never and search 'a'",
+        combo2.count(t),
+        N,
+    );
+    let rendered: BTreeSet<String> = page.rendered_emails().into_iter().collect();
+    assert!(
+        !rendered.is_empty() || combo2.count(t) == 0,
+        "matching rows are rendered"
+    );
+    assert!(
+        rendered.is_subset(&combo2.emails(t)),
+        "only matching rows are rendered"
+    );
+    page.reset(N);
+
+    // The "Clear" button clears everything.
+    page.toggle("f-license-unassigned");
+    page.set_search("example");
+    page.expect_count(
+        "license=unassigned + search",
+        Sel::default()
+            .with("license", "unassigned")
+            .search("example")
+            .count(t),
+        N,
+    );
+    page.click("#clear");
+    page.expect_count("after #clear", N, N);
+    assert!(page.checked().is_empty(), "#clear unchecks every filter");
+    assert_eq!(
+        page.eval_str("return document.getElementById('search').value"),
+        ""
+    );
+
+    page.assert_clean(&offline(&o.url));
+}
+
+#[test]
+fn fragment_round_trip_sort_and_chart_links() {
+    let Some(chrome) = cdp::launch() else { return };
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    let mut pages = Vec::new();
+
+    // State set through the UI ends up in the fragment …
+    page.toggle("f-status-pending");
+    page.toggle("f-status-no-license");
+    page.toggle("f-hub-never");
+    page.set_search("an");
+    let sel = Sel::default()
+        .with("status", "pending")
+        .with("status", "no-license")
+        .with("hub", "never")
+        .search("an");
+    page.expect_count("UI state", sel.count(t), N);
+    // Sorting by last use: the header toggles between the two directions.
+    let aria = "return (() => { const th = document.querySelector('th[data-key=\"last_used\"]'); \
+                const a = th && th.getAttribute('aria-sort'); return a === 'ascending' || a === 'descending' ? a : null })()";
+    let mut matching: Vec<&UserTruth> = t.iter().filter(|u| sel.keeps(u, None)).collect();
+    page.click("button.sort[data-key=\"last_used\"]");
+    page.wait_for(
+        "a click on Last Used sorts by it",
+        &format!("{aria} !== null"),
+        &json!(true),
+    );
+    if page.eval(aria) == json!("ascending") {
+        // Earliest use first, never-used last.
+        matching.sort_by_key(|u| (u.last_used.is_none(), u.last_used));
+        let rows = page.rendered_emails();
+        if matching.len() > 1 && matching[0].last_used != matching[1].last_used {
+            assert_eq!(
+                rows.first(),
+                Some(&matching[0].email.to_lowercase()),
+                "ascending puts the earliest use first"
+            );
+        }
+        page.click("button.sort[data-key=\"last_used\"]");
+    }
+    page.wait_for(
+        "a second click sorts descending",
+        aria,
+        &json!("descending"),
+    );
+    let hash = page.hash();
+    let decoded = page.eval_str("return decodeURIComponent(location.hash)");
+    for part in [
+        "status=",
+        "pending",
+        "no-license",
+        "hub=never",
+        "q=an",
+        "sort=last_used:desc",
+    ] {
+        assert!(decoded.contains(part), "the fragment {hash} lacks {part}");
+    }
+    let rows = page.rendered_emails();
+    assert!(!rows.is_empty());
+    // The first row has the latest last use among the matches (never-used last).
+    matching.sort_by_key(|u| std::cmp::Reverse(u.last_used));
+    if matching.len() > 1 && matching[0].last_used != matching[1].last_used {
+        assert_eq!(
+            rows[0],
+            matching[0].email.to_lowercase(),
+            "sort=last_used:desc puts the latest use first"
+        );
+    }
+
+    // … and a new page opened with that URL shows the same state and rows.
+    let again = Probe::open(&chrome, &format!("{}{hash}", o.url));
+    again.expect_count("reopened from the fragment", sel.count(t), N);
+    assert_eq!(
+        again.checked(),
+        page.checked(),
+        "the same filters are checked"
+    );
+    assert_eq!(
+        again.eval_str("return document.getElementById('search').value"),
+        "an"
+    );
+    assert_eq!(
+        again.eval("const th = document.querySelector('th[data-key=\"last_used\"]'); return th && th.getAttribute('aria-sort')"),
+        json!("descending")
+    );
+    assert_eq!(
+        again.rendered_emails(),
+        rows,
+        "the same rows in the same order"
+    );
+    assert_eq!(
+        again.hash(),
+        hash,
+        "the reopened page keeps the fragment as it is"
+    );
+    pages.push(again);
+
+    // The documented fragment form, typed by hand.
+    let doc = Sel::default()
+        .with("status", "pending")
+        .with("status", "no-license")
+        .with("activity", "never")
+        .search("zoë");
+    let hand = Probe::open(
+        &chrome,
+        &format!(
+            "{}#status=pending,no-license&activity=never&q=zo%C3%AB",
+            o.url
+        ),
+    );
+    hand.expect_count("hand-written fragment", doc.count(t), N);
+    assert_eq!(
+        hand.eval_str("return document.getElementById('search').value"),
+        "zoë"
+    );
+    let want: BTreeSet<String> = [
+        "f-status-pending",
+        "f-status-no-license",
+        "f-activity-never",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(hand.checked(), want);
+    // Changing the fragment of an open page applies it.
+    hand.eval("location.hash = '#activity=active&license=assigned'; return true");
+    hand.expect_count(
+        "hashchange",
+        Sel::default()
+            .with("activity", "active")
+            .with("license", "assigned")
+            .count(t),
+        N,
+    );
+    // Unknown values and keys in a fragment are ignored, not fatal.
+    hand.eval("location.hash = '#status=actve&bogus=1'; return true");
+    hand.wait_for(
+        "an invalid fragment value is ignored",
+        "return window.rollcall.visibleCount()",
+        &json!(N),
+    );
+    pages.push(hand);
+
+    // The summary charts' bars are links that filter the list.
+    let charts = Probe::open(&chrome, &o.url);
+    for (selector, sel) in [
+        (
+            "#summary a[href=\"#status=pending\"]",
+            Sel::default().with("status", "pending"),
+        ),
+        (
+            "#summary a[href=\"#license=assigned\"]",
+            Sel::default().with("license", "assigned"),
+        ),
+        (
+            "#summary a[href=\"#activity=never\"]",
+            Sel::default().with("activity", "never"),
+        ),
+        (
+            "#summary a[href=\"#hub=authenticated\"]",
+            Sel::default().with("hub", "authenticated"),
+        ),
+    ] {
+        charts.click(selector);
+        charts.expect_count(&format!("chart link {selector}"), sel.count(t), N);
+        let (dim, vals) = sel.dims.iter().next().unwrap();
+        assert_eq!(
+            charts.checked(),
+            BTreeSet::from([format!("f-{dim}-{}", vals[0])]),
+            "a chart link sets exactly its filter"
+        );
+    }
+    pages.push(charts);
+
+    page.assert_clean(&offline(&o.url));
+    for p in &pages {
+        p.assert_clean(&offline(&o.url));
+    }
+}
+
+#[test]
+fn details_for_each_status() {
+    let Some(chrome) = cdp::launch() else { return };
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+
+    let no_license = t.iter().find(|u| u.status == "no-license").unwrap();
+    let pending = t
+        .iter()
+        .find(|u| u.status == "pending" && u.reminders_sent >= 2)
+        .expect("a pending user with reminders");
+    let using = t
+        .iter()
+        .find(|u| u.status == "using" && u.device_count >= 2)
+        .expect("a using user with devices");
+
+    for (u, label) in [
+        (no_license, "No License"),
+        (pending, "Pending User Action"),
+        (using, "Using Enpass"),
+    ] {
+        // Find the user by email, then click the row.
+        page.set_search(&u.email);
+        page.expect_count(
+            &format!("search {}", u.email),
+            Sel::default().search(&u.email).count(t),
+            N,
+        );
+        page.click(&format!("#users-table [data-email={} i]", js_str(&u.email)));
+        page.wait_for(
+            "the details dialog opens",
+            "return document.getElementById('details').open === true",
+            &json!(true),
+        );
+        let text = page.eval_str("return document.getElementById('details').textContent");
+        assert!(
+            text.contains(&u.name),
+            "details show the name {:?}: {text}",
+            u.name
+        );
+        assert!(
+            text.to_lowercase().contains(&u.email.to_lowercase()),
+            "details show the email: {text}"
+        );
+        assert!(
+            text.contains(label),
+            "details show the status {label}: {text}"
+        );
+        let decoded = page.eval_str("return decodeURIComponent(location.hash).toLowerCase()");
+        assert!(
+            decoded.contains(&format!("user={}", u.email.to_lowercase())),
+            "the fragment names the open user: {decoded}"
+        );
+
+        match u.status {
+            "no-license" => {
+                let lower = text.to_lowercase();
+                assert!(
+                    lower.contains("assign") && lower.contains("licen"),
+                    "no-license details hint at assigning a license: {text}"
+                );
+            }
+            "pending" => {
+                for stage in [
+                    "Activated License",
+                    "Completed App Setup",
+                    "Added Data in App",
+                ] {
+                    assert!(
+                        text.contains(stage),
+                        "pending details list the stage {stage}: {text}"
+                    );
+                }
+                let around = page.eval(
+                    "return [...document.querySelectorAll('#details *')]
+                       .filter(e => e.children.length === 0 && /remind/i.test(e.textContent))
+                       .map(e => e.textContent + ' ' + (e.nextElementSibling ? e.nextElementSibling.textContent : ''))",
+                );
+                let n = pending.reminders_sent as u64;
+                assert!(
+                    around
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| numbers(s.as_str().unwrap()).contains(&n)),
+                    "pending details show {n} reminders sent: {around}"
+                );
+            }
+            _ => {
+                let table = page.eval(
+                    "const t = document.querySelector('#details table');
+                     if (!t) return null;
+                     return {head: [...t.querySelectorAll('thead th')].map(th => th.textContent.trim()),
+                             rows: t.querySelectorAll('tbody tr').length}",
+                );
+                assert!(
+                    !table.is_null(),
+                    "using details have a devices table: {text}"
+                );
+                assert_eq!(
+                    table["head"],
+                    json!([
+                        "Device Name",
+                        "Platform",
+                        "Enpass Version",
+                        "Last Used",
+                        "Enpass Hub Authenticated"
+                    ]),
+                    "the devices table has the console's columns"
+                );
+                assert_eq!(table["rows"], json!(u.device_count), "one row per device");
+            }
+        }
+        page.click("#details-close");
+        page.wait_for(
+            "the details dialog closes",
+            "return document.getElementById('details').open",
+            &json!(false),
+        );
+        // The dialog's close event (which rewrites the fragment) fires in a later task.
+        page.wait_for(
+            "closing the details drops user= from the fragment",
+            "return decodeURIComponent(location.hash).toLowerCase().includes('user=')",
+            &json!(false),
+        );
+    }
+
+    // Opening a URL with user= shows that user's details straight away.
+    let direct = Probe::open(
+        &chrome,
+        &format!("{}#user={}", o.url, using.email.replace('@', "%40")),
+    );
+    direct.wait_for(
+        "user= opens the details",
+        "return document.getElementById('details').open === true",
+        &json!(true),
+    );
+    let text = direct.eval_str("return document.getElementById('details').textContent");
+    assert!(
+        text.to_lowercase().contains(&using.email.to_lowercase()),
+        "{text}"
+    );
+    // Escape closes it.
+    direct.press_escape();
+    direct.wait_for(
+        "Escape closes the details",
+        "return document.getElementById('details').open",
+        &json!(false),
+    );
+
+    page.assert_clean(&offline(&o.url));
+    direct.assert_clean(&offline(&o.url));
+}
+
+#[test]
+fn csv_text_and_download() {
+    let Some(chrome) = cdp::launch() else { return };
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    let users_csv = read(&o.out.join("users.csv"));
+    assert!(
+        users_csv.starts_with(&format!("{CSV_HEADER}\n")),
+        "users.csv header"
+    );
+
+    // No filters: the page's CSV is users.csv, byte for byte.
+    let all = page.csv_text();
+    assert!(
+        all == users_csv,
+        "csvText() without filters differs from users.csv:\n{}",
+        first_difference(&all, &users_csv)
+    );
+
+    // A filter: exactly the truth's users, as the same records users.csv has for them.
+    let sel = Sel::default()
+        .with("status", "pending")
+        .with("hub", "never");
+    page.toggle("f-status-pending");
+    page.toggle("f-hub-never");
+    page.expect_count("pending & hub never", sel.count(t), N);
+    let filtered = page.csv_text();
+    let (header, rows) = csv_records(&filtered);
+    assert_eq!(header.join(","), CSV_HEADER);
+    assert_eq!(
+        rows.len() as u64,
+        sel.count(t),
+        "one CSV row per matching user"
+    );
+    let got: BTreeSet<String> = rows.iter().map(|r| r[1].to_lowercase()).collect();
+    assert_eq!(
+        got,
+        sel.emails(t),
+        "the CSV holds exactly the matching emails"
+    );
+    let (_, all_rows) = csv_records(&users_csv);
+    let mut want: Vec<Vec<String>> = all_rows
+        .into_iter()
+        .filter(|r| got.contains(&r[1].to_lowercase()))
+        .collect();
+    let mut have = rows.clone();
+    want.sort();
+    have.sort();
+    assert_eq!(
+        have, want,
+        "each filtered row is the same record users.csv has"
+    );
+    assert!(
+        filtered.ends_with('\n') && !filtered.contains('\r'),
+        "LF line ends, like users.csv"
+    );
+
+    // The download button saves the same text.
+    let downloads = tempfile::tempdir().unwrap();
+    let dir = downloads.path().to_str().unwrap();
+    chrome
+        .call(
+            None,
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": dir, "eventsEnabled": true}),
+        )
+        .expect("Browser.setDownloadBehavior");
+    page.click("#download");
+    let file = downloads.path().join("rollcall-users.csv");
+    let deadline = Instant::now() + WAIT;
+    while !file.exists()
+        || std::fs::read(&file).map(|b| b.len() as u64).unwrap_or(0) < filtered.len() as u64
+    {
+        let listing: Vec<_> = std::fs::read_dir(downloads.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            Instant::now() < deadline,
+            "#download saved no rollcall-users.csv within {WAIT:?}; the folder holds {listing:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let saved = read(&file);
+    assert!(
+        saved == filtered,
+        "the downloaded file differs from csvText():\n{}",
+        first_difference(&saved, &filtered)
+    );
+
+    page.assert_clean(&offline(&o.url));
+}
+
+fn first_difference(a: &str, b: &str) -> String {
+    for (i, (la, lb)) in a.lines().zip(b.lines()).enumerate() {
+        if la != lb {
+            return format!("line {}:\n  got:  {la:?}\n  want: {lb:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths {} vs {} bytes, {} vs {} lines",
+        a.len(),
+        b.len(),
+        a.lines().count(),
+        b.lines().count()
+    )
+}
+
+#[test]
+fn hostile_names_stay_text_and_are_guarded() {
+    let Some(chrome) = cdp::launch() else { return };
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n\
+         <script>alert(1)</script>,xss@example.com,No,,Assigned,Pending User Action,,,,1\n\
+         \"=HYPERLINK(\"\"http://evil.example/x\"\",\"\"click\"\")\",formula@example.com,No,,Unassigned,No License,,,,0\n\
+         Plain Person,plain@example.com,Yes,2026-11-20T10:00:00Z,Assigned,Using Enpass,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,2026-10-03T00:00:00Z,0\n",
+        Some(
+            "User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated\n\
+             plain@example.com,<img src=x onerror=alert(2)>,</td></tr><b>bold</b>,6.11.4,2026-11-20T10:00:00Z,Yes\n",
+        ),
+        FIXED_AS_OF,
+    );
+    let out = env.path("report");
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--title",
+        "<b>Report</b> & <i>co</i>",
+        "--quiet",
+    ]);
+    let html = read(&out.join("index.html"));
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "the script name reached the HTML unescaped"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "the device name reached the HTML unescaped"
+    );
+    assert!(
+        !html.contains("<b>Report</b>"),
+        "the title reached the HTML unescaped"
+    );
+
+    let formula = "=HYPERLINK(\"http://evil.example/x\",\"click\")";
+    let guarded = format!("'{formula}");
+    let users_csv = read(&out.join("users.csv"));
+    let (_, rows) = csv_records(&users_csv);
+    let names: BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r[1].as_str(), r[0].as_str()))
+        .collect();
+    assert_eq!(
+        names["formula@example.com"], guarded,
+        "users.csv guards the formula"
+    );
+    assert_eq!(
+        names["xss@example.com"], "<script>alert(1)</script>",
+        "other text is kept as is"
+    );
+
+    let url = file_url(&out.join("index.html"));
+    let page = Probe::open(&chrome, &url);
+    page.expect_count("three users", 3, 3);
+    assert_eq!(
+        page.eval_str("return document.title"),
+        "<b>Report</b> & <i>co</i>"
+    );
+    let row = page.eval_str("const r = document.querySelector('#users-table [data-email=\"xss@example.com\"]'); return r ? r.textContent : ''");
+    assert!(
+        row.contains("<script>alert(1)</script>"),
+        "the row shows the name as text: {row:?}"
+    );
+    let row = page.eval_str("const r = document.querySelector('#users-table [data-email=\"formula@example.com\"]'); return r ? r.textContent : ''");
+    assert!(
+        row.contains(formula),
+        "the row shows the formula as text: {row:?}"
+    );
+    assert_eq!(
+        page.eval("return document.querySelectorAll('#users-table script, #users-table img, #users-table b, h1 b, h1 i').length"),
+        json!(0),
+        "no element was made from data"
+    );
+    let csv = page.csv_text();
+    assert!(
+        csv == users_csv,
+        "csvText() differs from users.csv:\n{}",
+        first_difference(&csv, &users_csv)
+    );
+    let (_, rows) = csv_records(&csv);
+    assert!(
+        rows.iter().any(|r| r[0] == guarded),
+        "csvText() guards the formula"
+    );
+
+    // The details of a user whose device carries markup.
+    page.set_search("plain");
+    page.expect_count("search plain", 1, 3);
+    page.click("#users-table [data-email=\"plain@example.com\"]");
+    page.wait_for(
+        "details open",
+        "return document.getElementById('details').open === true",
+        &json!(true),
+    );
+    let text = page.eval_str("return document.getElementById('details').textContent");
+    assert!(
+        text.contains("<img src=x onerror=alert(2)>"),
+        "the device name is text: {text}"
+    );
+    assert_eq!(
+        page.eval(
+            "return document.querySelectorAll('#details img, #details b, #details script').length"
+        ),
+        json!(0),
+        "no element was made from device data"
+    );
+    // Give any injected handler a moment to fire before checking for dialogs.
+    page.eval("await new Promise(r => setTimeout(r, 300)); return true");
+    page.assert_clean(&offline(&url));
+}
+
+#[test]
+fn screenshots_and_print() {
+    let Some(chrome) = cdp::launch() else { return };
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    let dir = screenshot_dir();
+
+    for (name, width, height, scale, mobile) in [
+        ("desktop", 1366, 900, 1.0, false),
+        ("phone", 390, 844, 3.0, true),
+    ] {
+        page.set_viewport(width, height, scale, mobile);
+        assert_eq!(
+            page.eval("return window.innerWidth"),
+            json!(width),
+            "{name} viewport width"
+        );
+        let overflow = page.eval("return document.documentElement.scrollWidth - window.innerWidth");
+        assert!(
+            overflow.as_f64().unwrap() <= 1.0,
+            "{name}: the page scrolls sideways by {overflow} px at {width} px wide"
+        );
+        assert!(
+            !page.rendered_emails().is_empty(),
+            "{name}: the table renders rows"
+        );
+        let png = page.screenshot_png();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}: a PNG");
+        let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!(
+            (w, h),
+            (
+                (width as f64 * scale) as u32,
+                (height as f64 * scale) as u32
+            ),
+            "{name}: PNG size"
+        );
+        let path = dir.join(format!("report-{name}.png"));
+        std::fs::write(&path, &png).unwrap();
+        println!("screenshot: {}", path.display());
+        // The list itself, and one user's details over it.
+        page.eval("document.getElementById('users').scrollIntoView({block: 'start'}); return true");
+        page.eval("await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true");
+        let path = dir.join(format!("report-{name}-list.png"));
+        std::fs::write(&path, page.screenshot_png()).unwrap();
+        println!("screenshot: {}", path.display());
+        page.click("#users-table tr[data-email]");
+        page.wait_for(
+            "details open",
+            "return document.getElementById('details').open",
+            &json!(true),
+        );
+        let fits = page.eval(
+            "const b = document.querySelector('#details').getBoundingClientRect(); \
+             return b.left >= 0 && b.right <= window.innerWidth + 1",
+        );
+        assert_eq!(
+            fits,
+            json!(true),
+            "{name}: the details dialog fits the viewport's width"
+        );
+        let path = dir.join(format!("report-{name}-details.png"));
+        std::fs::write(&path, page.screenshot_png()).unwrap();
+        println!("screenshot: {}", path.display());
+        page.click("#details-close");
+        page.wait_for(
+            "details closed",
+            "return document.getElementById('details').open",
+            &json!(false),
+        );
+        page.eval("window.scrollTo(0, 0); return true");
+    }
+    page.set_viewport(1366, 900, 1.0, false);
+
+    // Printing: the print-only table holds the filtered rows, all of them.
+    let sel = Sel::default().with("status", "pending");
+    page.toggle("f-status-pending");
+    page.expect_count("pending", sel.count(t), N);
+    page.eval("window.dispatchEvent(new Event('beforeprint')); return true");
+    let printed = page.eval("return document.querySelectorAll('#print-rows tr').length");
+    assert_eq!(
+        printed,
+        json!(sel.count(t)),
+        "the print table holds every filtered row"
+    );
+    let print_emails = page.eval("return [...document.querySelectorAll('#print-rows tr')].map(r => r.textContent.toLowerCase())");
+    for email in sel.emails(t).iter().take(20) {
+        assert!(
+            print_emails
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r.as_str().unwrap().contains(email.as_str())),
+            "{email} is in the print table"
+        );
+    }
+    let pdf = page.pdf();
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.len() > 1000,
+        "a PDF came back ({} bytes)",
+        pdf.len()
+    );
+    let path = dir.join("report-print.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    println!("print: {}", path.display());
+    page.eval("window.dispatchEvent(new Event('afterprint')); return true");
+
+    page.assert_clean(&offline(&o.url));
+}
