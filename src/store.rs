@@ -551,11 +551,13 @@ fn pause_for_tests() {
 pub mod cells {
     use chrono::{DateTime, Utc};
     use duckdb::arrow::array::{
-        Array, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int16Array,
-        Int32Array, Int64Array, Int8Array, StringArray, TimestampMicrosecondArray, UInt16Array,
-        UInt32Array, UInt64Array, UInt8Array,
+        Array, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int32Array,
+        Int64Array, StringArray, TimestampMicrosecondArray, UInt64Array,
     };
-    use duckdb::arrow::datatypes::{DataType, TimeUnit};
+    use duckdb::arrow::datatypes::{
+        DataType, Int16Type, Int32Type, Int64Type, Int8Type, TimeUnit, UInt16Type, UInt32Type,
+        UInt8Type,
+    };
     use duckdb::arrow::record_batch::RecordBatch;
     use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -579,43 +581,13 @@ pub mod cells {
             DataType::Boolean => {
                 Cell::Bool(any.downcast_ref::<BooleanArray>().expect("bool").value(row))
             }
-            DataType::Int8 => Cell::Int(
-                any.downcast_ref::<Int8Array>()
-                    .expect("i8")
-                    .value(row)
-                    .into(),
-            ),
-            DataType::Int16 => Cell::Int(
-                any.downcast_ref::<Int16Array>()
-                    .expect("i16")
-                    .value(row)
-                    .into(),
-            ),
-            DataType::Int32 => Cell::Int(
-                any.downcast_ref::<Int32Array>()
-                    .expect("i32")
-                    .value(row)
-                    .into(),
-            ),
-            DataType::Int64 => Cell::Int(any.downcast_ref::<Int64Array>().expect("i64").value(row)),
-            DataType::UInt8 => Cell::Int(
-                any.downcast_ref::<UInt8Array>()
-                    .expect("u8")
-                    .value(row)
-                    .into(),
-            ),
-            DataType::UInt16 => Cell::Int(
-                any.downcast_ref::<UInt16Array>()
-                    .expect("u16")
-                    .value(row)
-                    .into(),
-            ),
-            DataType::UInt32 => Cell::Int(
-                any.downcast_ref::<UInt32Array>()
-                    .expect("u32")
-                    .value(row)
-                    .into(),
-            ),
+            DataType::Int8 => Cell::Int(col.as_primitive::<Int8Type>().value(row).into()),
+            DataType::Int16 => Cell::Int(col.as_primitive::<Int16Type>().value(row).into()),
+            DataType::Int32 => Cell::Int(col.as_primitive::<Int32Type>().value(row).into()),
+            DataType::Int64 => Cell::Int(col.as_primitive::<Int64Type>().value(row)),
+            DataType::UInt8 => Cell::Int(col.as_primitive::<UInt8Type>().value(row).into()),
+            DataType::UInt16 => Cell::Int(col.as_primitive::<UInt16Type>().value(row).into()),
+            DataType::UInt32 => Cell::Int(col.as_primitive::<UInt32Type>().value(row).into()),
             DataType::UInt64 => {
                 let v = any.downcast_ref::<UInt64Array>().expect("u64").value(row);
                 i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)

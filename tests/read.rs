@@ -4,17 +4,11 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{emails, read, Env};
+use common::{as_of, bucket, emails, read, Env};
 use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
 
 const N: u64 = 600;
 const SEED: u64 = 7;
-
-fn as_of() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(DEFAULT_AS_OF)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn org() -> (Env, Vec<UserTruth>) {
     let env = Env::new();
@@ -26,15 +20,6 @@ fn org() -> (Env, Vec<UserTruth>) {
     });
     assert_eq!(t.len() as u64, N);
     (env, t)
-}
-
-fn bucket(n: u32) -> &'static str {
-    match n {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        _ => "3+",
-    }
 }
 
 /// The value a user has in a dimension, from the generator's truth.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use common::{read, Env};
+use common::{as_of, csp_of, read, sha256_hex, Env};
 use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
 
@@ -35,12 +35,6 @@ const CSV_HEADER: &str = "name,email,scim,last_used,license,status,activity,hub,
 
 // ---------------------------------------------------------------------------------------------
 // Ground truth
-
-fn as_of() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(DEFAULT_AS_OF)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn sample_truth() -> Vec<UserTruth> {
     let t = truth(&SampleOptions {
@@ -794,34 +788,6 @@ fn report_markup_snapshot_and_reproducibility() {
         "[INGESTED_AT]",
     );
     insta::assert_snapshot!("report_body_markup", redacted);
-}
-
-/// The Content-Security-Policy of a page's meta tag, with HTML character references decoded
-/// (the template escapes the attribute, which the browser decodes).
-fn csp_of(html: &str) -> String {
-    let start = html
-        .find("http-equiv=\"Content-Security-Policy\"")
-        .expect("a CSP meta tag");
-    let tag = &html[start..start + html[start..].find('>').unwrap()];
-    let content = tag.split("content=\"").nth(1).expect("content attribute");
-    let content = &content[..content.find('"').expect("closing quote")];
-    content
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&#x2F;", "/")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use common::{cdp, Env};
+use common::{as_of, bucket, cdp, csp_of, sha256_hex, Env};
 use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
 
@@ -20,12 +20,6 @@ const N: u64 = 600;
 const SEED: u64 = 7;
 /// The longest any wait, poll or request may take.
 const WAIT: Duration = Duration::from_secs(10);
-
-fn as_of() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(DEFAULT_AS_OF)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn org() -> (Env, Vec<UserTruth>) {
     let env = Env::new();
@@ -37,15 +31,6 @@ fn org() -> (Env, Vec<UserTruth>) {
     });
     assert_eq!(t.len() as u64, N);
     (env, t)
-}
-
-fn bucket(n: u32) -> &'static str {
-    match n {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        _ => "3+",
-    }
 }
 
 /// A user's value in a dimension, from the generator's truth.
@@ -78,34 +63,6 @@ fn count_of(t: &[UserTruth], f: impl Fn(&UserTruth) -> bool) -> u64 {
 fn has_text(u: &UserTruth, needle: &str) -> bool {
     let n = needle.to_lowercase();
     u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n)
-}
-
-/// The Content-Security-Policy of a page's meta tag, with HTML character references decoded
-/// (the template escapes the attribute, which the browser decodes).
-fn csp_of(html: &str) -> String {
-    let start = html
-        .find("http-equiv=\"Content-Security-Policy\"")
-        .expect("a CSP meta tag");
-    let tag = &html[start..start + html[start..].find('>').unwrap()];
-    let content = tag.split("content=\"").nth(1).expect("content attribute");
-    let content = &content[..content.find('"').expect("closing quote")];
-    content
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&#x2F;", "/")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -142,3 +142,47 @@ pub fn emails(v: &serde_json::Value) -> Vec<String> {
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
+
+/// The instant every sample organisation is generated and ingested at.
+pub fn as_of() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rollcall::sample::DEFAULT_AS_OF)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The `--reminders` bucket of a count, from the generator's truth.
+pub fn bucket(n: u32) -> &'static str {
+    match n {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        _ => "3+",
+    }
+}
+
+/// The Content-Security-Policy of a page, HTML escapes decoded.
+pub fn csp_of(html: &str) -> String {
+    let start = html
+        .find("http-equiv=\"Content-Security-Policy\"")
+        .expect("a CSP meta tag");
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let content = tag.split("content=\"").nth(1).expect("content attribute");
+    let content = &content[..content.find('"').expect("closing quote")];
+    content
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
