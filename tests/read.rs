@@ -3,9 +3,9 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use common::{as_of, bucket, emails, read, Env};
-use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
+use rollcall::sample::{truth, SampleOptions, UserTruth};
 
 const N: u64 = 600;
 const SEED: u64 = 7;

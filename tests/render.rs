@@ -78,3 +78,43 @@ fn show_text_for_each_status() {
         insta::assert_snapshot!(email, text);
     }
 }
+
+/// Issue 4: a user's template folder overrides the built-in page, falls back for missing
+/// files, and is auto-escaped like the built-ins.
+#[test]
+fn user_templates_override_and_stay_escaped() {
+    let env = env();
+    env.write(
+        "tpl/report.html.j2",
+        "<title>{{ title }}</title><p id=n>{{ summary.matches }} of {{ meta.total_in_snapshot }}</p><style>{{ css }}</style>",
+    );
+    let out = env.path("rep");
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--templates",
+        env.path("tpl").to_str().unwrap(),
+        "--title",
+        "<script>alert(1)</script>",
+        "--status",
+        "pending",
+    ]);
+    let html = common::read(&out.join("index.html"));
+    assert!(
+        html.starts_with("<title>&lt;script&gt;alert(1)&lt;&#x2f;script&gt;</title>"),
+        "{html}"
+    );
+    // Pending by hand: Chen, Émile and Farah.
+    assert!(html.contains("<p id=n>3 of 6</p>"), "{html}");
+    // report.css was not overridden, so the built-in one is embedded.
+    assert!(html.contains("<style>") && html.len() > 1000, "{html}");
+    let err = env.fails(
+        &["report", "--templates", env.path("nope").to_str().unwrap()],
+        1,
+    );
+    assert!(
+        err.contains("--templates") && err.contains("not a folder"),
+        "{err}"
+    );
+}

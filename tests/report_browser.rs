@@ -12,9 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use common::{as_of, csp_of, read, sha256_hex, Env};
-use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
+use rollcall::sample::{truth, SampleOptions, UserTruth};
 use serde_json::{json, Value};
 
 const N: u64 = 600;

@@ -11,7 +11,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use common::{as_of, bucket, cdp, csp_of, sha256_hex, Env};
 use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
