@@ -451,9 +451,11 @@ pub fn summary(store: &Store, scope: &Scope, filters: &FilterSet) -> Result<Summ
     s.push(",\n string_agg(email, chr(10) ORDER BY last_used DESC, email_key) FILTER (WHERE last_used > (SELECT as_of FROM params) AND (");
     s.append(&all);
     s.push("))\nFROM users");
+    let t = crate::util::Timer::start();
     let g = store
         .grid(&s.sql, &s.params)
         .context("computing the summary")?;
+    t.lap("summary scan");
     let mut col = 0;
     let mut next = || {
         let v = int(&g, 0, col);
