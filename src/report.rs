@@ -103,23 +103,19 @@ pub fn gather(
         scope: scope.clone(),
         filters: filters.clone(),
         sort: Sort::default(),
-        columns: vec![
-            "name",
-            "email",
-            "scim",
-            "last_used",
-            "license",
-            "status",
-            "activity",
-            "hub",
-            "reminders_sent",
-            "license_activated",
-            "license_activated_at",
-            "app_setup_completed",
-            "app_setup_completed_at",
-            "data_added",
-            "data_added_at",
-        ],
+        // The export's columns (the CSV download must match users.csv) plus the stages for details.
+        columns: [
+            listing::EXPORT_COLUMNS,
+            &[
+                "license_activated",
+                "license_activated_at",
+                "app_setup_completed",
+                "app_setup_completed_at",
+                "data_added",
+                "data_added_at",
+            ],
+        ]
+        .concat(),
     };
     let data = embedded_data(store, &listing, summary.matches)?;
     let embedded = data["n"].as_u64().unwrap_or(0);

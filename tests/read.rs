@@ -5,21 +5,13 @@ mod common;
 
 use chrono::Duration;
 use common::{as_of, bucket, emails, read, Env};
-use rollcall::sample::{truth, SampleOptions, UserTruth};
+use rollcall::sample::UserTruth;
 
 const N: u64 = 600;
 const SEED: u64 = 7;
 
 fn org() -> (Env, Vec<UserTruth>) {
-    let env = Env::new();
-    env.sample(N, SEED);
-    let t = truth(&SampleOptions {
-        users: N,
-        seed: SEED,
-        as_of: as_of(),
-    });
-    assert_eq!(t.len() as u64, N);
-    (env, t)
+    common::sample_org(N, SEED)
 }
 
 /// The value a user has in a dimension, from the generator's truth.

@@ -12,7 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{as_of, bucket, cdp, csp_of, sha256_hex, Env};
-use rollcall::sample::{truth, SampleOptions, UserTruth, DEFAULT_AS_OF};
+use rollcall::sample::{UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
 
 const N: u64 = 600;
@@ -21,15 +21,7 @@ const SEED: u64 = 7;
 const WAIT: Duration = Duration::from_secs(10);
 
 fn org() -> (Env, Vec<UserTruth>) {
-    let env = Env::new();
-    env.sample(N, SEED);
-    let t = truth(&SampleOptions {
-        users: N,
-        seed: SEED,
-        as_of: as_of(),
-    });
-    assert_eq!(t.len() as u64, N);
-    (env, t)
+    common::sample_org(N, SEED)
 }
 
 /// A user's value in a dimension, from the generator's truth.

@@ -186,3 +186,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// A sample organisation written and ingested by the binary, with the generator's own truth.
+pub fn sample_org(users: u64, seed: u64) -> (Env, Vec<rollcall::sample::UserTruth>) {
+    let env = Env::new();
+    env.sample(users, seed);
+    let t = rollcall::sample::truth(&rollcall::sample::SampleOptions {
+        users,
+        seed,
+        as_of: as_of(),
+    });
+    assert_eq!(t.len() as u64, users);
+    (env, t)
+}
