@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{as_of, bucket, emails, read, Env};
+use common::{as_of, emails, read, truth_value, Env};
 use rollcall::sample::UserTruth;
 
 const N: u64 = 600;
@@ -12,29 +12,6 @@ const SEED: u64 = 7;
 
 fn org() -> (Env, Vec<UserTruth>) {
     common::sample_org(N, SEED)
-}
-
-/// The value a user has in a dimension, from the generator's truth.
-fn truth_value(u: &UserTruth, dim: &str, window: i64) -> String {
-    match dim {
-        "license" => if u.license_assigned {
-            "assigned"
-        } else {
-            "unassigned"
-        }
-        .into(),
-        "status" => u.status.into(),
-        "activity" => u.activity(as_of(), window).into(),
-        "hub" => if u.hub_authenticated {
-            "authenticated"
-        } else {
-            "never"
-        }
-        .into(),
-        "scim" => if u.scim { "yes" } else { "no" }.into(),
-        "reminders" => bucket(u.reminders_sent).into(),
-        _ => unreachable!(),
-    }
 }
 
 fn total(env: &Env, args: &[&str]) -> u64 {

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{as_of, bucket, cdp, csp_of, sha256_hex, Env};
+use common::{cdp, csp_of, sha256_hex, truth_value, Env};
 use rollcall::sample::{UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
 
@@ -22,29 +22,6 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn org() -> (Env, Vec<UserTruth>) {
     common::sample_org(N, SEED)
-}
-
-/// A user's value in a dimension, from the generator's truth.
-fn value_of(u: &UserTruth, dim: &str) -> String {
-    match dim {
-        "license" => if u.license_assigned {
-            "assigned"
-        } else {
-            "unassigned"
-        }
-        .into(),
-        "status" => u.status.into(),
-        "activity" => u.activity(as_of(), 30).into(),
-        "hub" => if u.hub_authenticated {
-            "authenticated"
-        } else {
-            "never"
-        }
-        .into(),
-        "scim" => if u.scim { "yes" } else { "no" }.into(),
-        "reminders" => bucket(u.reminders_sent).into(),
-        other => panic!("no dimension {other}"),
-    }
 }
 
 fn count_of(t: &[UserTruth], f: impl Fn(&UserTruth) -> bool) -> u64 {
@@ -431,7 +408,7 @@ fn routes_answer_like_the_cli_and_the_truth() {
     assert_eq!(got, want, "search with + as a space");
 
     let combo = count_of(&t, |u| {
-        ["pending", "no-license"].contains(&u.status) && value_of(u, "activity") == "never"
+        ["pending", "no-license"].contains(&u.status) && truth_value(u, "activity", 30) == "never"
     });
     for q in [
         "status=pending&status=no-license&activity=never",
@@ -466,7 +443,7 @@ fn routes_answer_like_the_cli_and_the_truth() {
             let value = v["value"].as_str().unwrap();
             assert_eq!(
                 v["count"],
-                count_of(&t, |u| value_of(u, dim) == value),
+                count_of(&t, |u| truth_value(u, dim, 30) == value),
                 "summary {dim}={value}"
             );
         }
@@ -591,7 +568,7 @@ fn a_scoped_server_narrows_everything() {
     assert_eq!(server.json("/api/users?limit=0")["total"], pending);
     assert_eq!(server.json("/api/summary")["matches"], pending);
     let never = count_of(&t, |u| {
-        u.status == "pending" && value_of(u, "activity") == "never"
+        u.status == "pending" && truth_value(u, "activity", 30) == "never"
     });
     assert_eq!(
         server.json("/api/users?activity=never&limit=0")["total"],

@@ -199,3 +199,27 @@ pub fn sample_org(users: u64, seed: u64) -> (Env, Vec<rollcall::sample::UserTrut
     assert_eq!(t.len() as u64, users);
     (env, t)
 }
+
+/// The value a user has in a dimension, from the generator's truth.
+/// A user's value in a filter dimension, from the generator's truth (never from rollcall's SQL).
+pub fn truth_value(u: &rollcall::sample::UserTruth, dim: &str, window: i64) -> String {
+    match dim {
+        "license" => if u.license_assigned {
+            "assigned"
+        } else {
+            "unassigned"
+        }
+        .into(),
+        "status" => u.status.into(),
+        "activity" => u.activity(as_of(), window).into(),
+        "hub" => if u.hub_authenticated {
+            "authenticated"
+        } else {
+            "never"
+        }
+        .into(),
+        "scim" => if u.scim { "yes" } else { "no" }.into(),
+        "reminders" => bucket(u.reminders_sent).into(),
+        _ => unreachable!(),
+    }
+}
