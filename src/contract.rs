@@ -1,6 +1,8 @@
 //! The data contract: which headers name which field, and how each raw cell becomes a typed value.
 //! Pure functions, no I/O; ingest applies them row by row and turns every `Err` into a reject.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// A field of the users or devices export.
@@ -20,6 +22,11 @@ pub enum Field {
     Platform,
     EnpassVersion,
     HubAuthenticated,
+}
+
+impl Field {
+    /// How many fields there are, for tables indexed by `field as usize`.
+    pub const COUNT: usize = Field::HubAuthenticated as usize + 1;
 }
 
 /// Which export a file is.
@@ -138,14 +145,16 @@ impl CellError {
 }
 
 /// A checked email: `display` as written (trimmed), `key` for matching (Unicode lower case).
+/// Both borrow the cell when they can: ingest checks millions of these, and most are already
+/// lower-case ASCII.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email {
-    pub display: String,
-    pub key: String,
+pub struct Email<'a> {
+    pub display: &'a str,
+    pub key: Cow<'a, str>,
 }
 
 /// One `@`, a non-empty local part, a dotted domain, no whitespace. Non-ASCII is allowed (RFC 6531).
-pub fn parse_email(raw: &str) -> Result<Email, CellError> {
+pub fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(CellError::new(
@@ -159,7 +168,10 @@ pub fn parse_email(raw: &str) -> Result<Email, CellError> {
             format!("malformed email '{text}': {why}"),
         ))
     };
-    if text.chars().any(char::is_whitespace) {
+    let ascii = text.is_ascii();
+    if (ascii && text.bytes().any(|b| b.is_ascii_whitespace()))
+        || (!ascii && text.chars().any(char::is_whitespace))
+    {
         return bad("contains a space");
     }
     let mut parts = text.split('@');
@@ -178,24 +190,31 @@ pub fn parse_email(raw: &str) -> Result<Email, CellError> {
     {
         return bad("the domain needs a dot between labels");
     }
-    Ok(Email {
-        display: text.to_string(),
-        key: text.to_lowercase(),
-    })
+    let key = if !text.bytes().any(|b| b.is_ascii_uppercase()) && ascii {
+        Cow::Borrowed(text)
+    } else if ascii {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Owned(text.to_lowercase())
+    };
+    Ok(Email { display: text, key })
 }
 
 /// yes/no, y/n, true/false, 1/0 in any case; blank is false.
 pub fn parse_bool(raw: &str) -> Result<bool, CellError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "" | "no" | "n" | "false" | "0" => Ok(false),
-        "yes" | "y" | "true" | "1" => Ok(true),
-        _ => Err(CellError::new(
+    const FALSE: [&str; 5] = ["", "no", "n", "false", "0"];
+    const TRUE: [&str; 4] = ["yes", "y", "true", "1"];
+    let text = raw.trim();
+    // No lower-casing copy: this runs on several cells of every row.
+    if FALSE.iter().any(|w| text.eq_ignore_ascii_case(w)) {
+        Ok(false)
+    } else if TRUE.iter().any(|w| text.eq_ignore_ascii_case(w)) {
+        Ok(true)
+    } else {
+        Err(CellError::new(
             RejectReason::BadBoolean,
-            format!(
-                "'{}' is not a boolean (yes/no, y/n, true/false, 1/0)",
-                raw.trim()
-            ),
-        )),
+            format!("'{text}' is not a boolean (yes/no, y/n, true/false, 1/0)"),
+        ))
     }
 }
 
@@ -547,6 +566,16 @@ mod tests {
         let e = parse_email("  Zoë.Ångström@Example.COM ").unwrap();
         assert_eq!(e.display, "Zoë.Ångström@Example.COM");
         assert_eq!(e.key, "zoë.ångström@example.com");
+        let ascii = parse_email(" Ann.Lee@Example.com").unwrap();
+        assert_eq!(
+            (ascii.display, ascii.key.as_ref()),
+            ("Ann.Lee@Example.com", "ann.lee@example.com")
+        );
+        // Already a key: borrowed, not copied.
+        assert!(matches!(
+            parse_email("ann@example.com").unwrap().key,
+            Cow::Borrowed("ann@example.com")
+        ));
         for (bad, reason) in [
             ("", RejectReason::MissingEmail),
             ("   ", RejectReason::MissingEmail),
@@ -555,6 +584,8 @@ mod tests {
             ("@example.com", RejectReason::BadEmail),
             ("a@localhost", RejectReason::BadEmail),
             ("a b@example.com", RejectReason::BadEmail),
+            ("a\tb@example.com", RejectReason::BadEmail),
+            ("zoë\u{a0}x@example.com", RejectReason::BadEmail),
             ("a@.com", RejectReason::BadEmail),
         ] {
             assert_eq!(parse_email(bad).unwrap_err().reason, reason, "{bad:?}");

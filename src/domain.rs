@@ -133,6 +133,16 @@ impl Status {
 
     /// Accepts the console's wording ("Pending User Action") and the slugs, in any case.
     pub fn parse(text: &str) -> Option<Status> {
+        // The console's own wording first, without a copy: it is what nearly every export row says.
+        for (status, words) in [
+            (Status::NoLicense, "No License"),
+            (Status::Pending, "Pending User Action"),
+            (Status::Using, "Using Enpass"),
+        ] {
+            if text.eq_ignore_ascii_case(words) {
+                return Some(status);
+            }
+        }
         let key: String = text
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')

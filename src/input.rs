@@ -194,15 +194,42 @@ pub fn detect_format(text: &str) -> Format {
 }
 
 /// One record: its line in the file (the header is line 1), its verbatim text, and its cells
-/// indexed like `Table::headers` (`None` where a JSON record lacks the key).
+/// indexed like `Table::headers`.
 pub struct Record<'a> {
     pub line: u64,
+    /// Where `raw` starts in the decoded file, so a row's text can be found again later.
+    pub start: usize,
     pub raw: &'a str,
-    pub cells: Vec<Option<Cow<'a, str>>>,
+    cells: Cells<'a>,
     /// Set when the record cannot be read as cells at all: (reason code, detail).
     pub unreadable: Option<(&'static str, String)>,
     /// Set when the record has a nested JSON value in a column: (column index, detail).
     pub bad_cell: Option<(usize, String)>,
+}
+
+/// A CSV record is borrowed as the reader produced it (no per-row copy); a JSON record is
+/// laid out by header, `None` where the object lacks the key.
+enum Cells<'a> {
+    Csv(&'a csv::StringRecord),
+    Json(Vec<Option<Cow<'a, str>>>),
+}
+
+impl Record<'_> {
+    /// The text of column `i`, or `None` where the record has no such cell.
+    pub fn cell(&self, i: usize) -> Option<&str> {
+        match &self.cells {
+            Cells::Csv(r) => r.get(i),
+            Cells::Json(v) => v.get(i).and_then(|c| c.as_deref()),
+        }
+    }
+
+    /// How many cells the record has (for CSV, the field count to check against the header).
+    pub fn width(&self) -> usize {
+        match &self.cells {
+            Cells::Csv(r) => r.len(),
+            Cells::Json(v) => v.len(),
+        }
+    }
 }
 
 /// The headers of a file and a way to walk its records.
@@ -210,7 +237,23 @@ pub struct Table<'a> {
     pub headers: Vec<String>,
     source: &'a SourceFile,
     json_records: Vec<JsonRecord<'a>>,
+    /// Where the first CSV record after the header starts.
+    data_start: usize,
 }
+
+/// A contiguous run of a table's records: those that start at a byte in `start..end`.
+/// Parts cut at line ends can be read on separate threads; `Table::for_each_in` says whether a
+/// cut fell inside a quoted field, so the caller can re-read from the true record start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    pub start: usize,
+    pub end: usize,
+    /// Line ends before `start`, so lines count from the top of the file.
+    lines_before: u64,
+}
+
+/// Files smaller than this are read as one part: threads would cost more than they save.
+const MIN_PART_BYTES: usize = 1 << 20;
 
 struct JsonRecord<'a> {
     line: u64,
@@ -234,6 +277,7 @@ impl<'a> Table<'a> {
                     headers: rec.iter().map(|h| h.trim().to_string()).collect(),
                     source,
                     json_records: Vec::new(),
+                    data_start: rdr.position().byte() as usize,
                 })
             }
             Format::JsonArray | Format::Ndjson => {
@@ -252,6 +296,7 @@ impl<'a> Table<'a> {
                     headers,
                     source,
                     json_records,
+                    data_start: 0,
                 })
             }
         }
@@ -262,55 +307,134 @@ impl<'a> Table<'a> {
         !matches!(self.source.format, Format::Csv(_))
     }
 
+    /// All the records as one part.
+    pub fn whole(&self) -> Part {
+        self.part_from(self.data_start)
+    }
+
+    /// The records from byte `start` (a record start) to the end of the file.
+    pub fn part_from(&self, start: usize) -> Part {
+        let text = self.source.text.as_bytes();
+        Part {
+            start,
+            end: text.len(),
+            lines_before: count_newlines(&text[..start]),
+        }
+    }
+
+    /// Cuts a CSV table into about `n` parts at line ends; JSON and small files stay whole.
+    /// A cut may fall inside a quoted field: `for_each_in` detects that (see `Part`).
+    pub fn parts(&self, n: usize) -> Vec<Part> {
+        self.parts_of_at_least(n, MIN_PART_BYTES)
+    }
+
+    /// As `parts`, with parts of at least `min_bytes` (tests cut small files finely).
+    pub fn parts_of_at_least(&self, n: usize, min_bytes: usize) -> Vec<Part> {
+        let text = self.source.text.as_bytes();
+        let len = text.len() - self.data_start;
+        let min_bytes = min_bytes.max(1);
+        if self.is_json() || n < 2 || len < 2 * min_bytes {
+            return vec![self.whole()];
+        }
+        let n = n.min(len / min_bytes);
+        let mut cuts = vec![self.data_start];
+        for k in 1..n {
+            let target = self.data_start + len * k / n;
+            let Some(nl) = text[target..].iter().position(|b| *b == b'\n') else {
+                break;
+            };
+            // Past blank lines too, so that a part starts where its first record does.
+            let cut = target
+                + nl
+                + text[target + nl..]
+                    .iter()
+                    .take_while(|b| matches!(b, b'\r' | b'\n'))
+                    .count();
+            if cut > *cuts.last().expect("starts with data_start") && cut < text.len() {
+                cuts.push(cut);
+            }
+        }
+        cuts.push(text.len());
+        let mut lines_before = count_newlines(&text[..self.data_start]);
+        cuts.windows(2)
+            .map(|w| {
+                let part = Part {
+                    start: w[0],
+                    end: w[1],
+                    lines_before,
+                };
+                lines_before += count_newlines(&text[w[0]..w[1]]);
+                part
+            })
+            .collect()
+    }
+
     /// Calls `f` for each record in file order. CSV is streamed; JSON was parsed in `open`.
-    pub fn for_each<E>(&self, mut f: impl FnMut(Record<'_>) -> Result<(), E>) -> Result<(), E>
+    pub fn for_each<E>(&self, f: impl FnMut(Record<'_>) -> Result<(), E>) -> Result<(), E>
+    where
+        E: From<InputError>,
+    {
+        self.for_each_in(&self.whole(), f).map(drop)
+    }
+
+    /// Calls `f` for each record that starts in `part`, in file order, and returns where the
+    /// first record after the part starts. That equals `part.end` unless the cut at `part.end`
+    /// fell inside a record (a quoted field holding a line end): the record was then read whole
+    /// here, and the next part must be re-read from the returned offset.
+    pub fn for_each_in<E>(
+        &self,
+        part: &Part,
+        mut f: impl FnMut(Record<'_>) -> Result<(), E>,
+    ) -> Result<usize, E>
     where
         E: From<InputError>,
     {
         match self.source.format {
             Format::Csv(delim) => {
-                let text = &self.source.text;
+                // The reader runs on to the end of the file, so a record straddling the cut is
+                // read whole; it stops at the first record that starts past the cut.
+                let text = &self.source.text[part.start..];
                 let mut rdr = csv_reader(text, delim);
                 let mut rec = csv::StringRecord::new();
-                let mut first = true;
                 loop {
                     let ok = rdr.read_record(&mut rec).map_err(|e| {
-                        let line = e.position().map_or(0, |p| p.line());
+                        let line = e.position().map_or(0, |p| p.line()) + part.lines_before;
                         InputError::new(&self.source.path, format!("line {line}: {e}"))
                     })?;
                     if !ok {
-                        break;
-                    }
-                    if first {
-                        first = false;
-                        continue;
+                        return Ok(self.source.text.len());
                     }
                     let pos = rec.position().expect("csv records carry a position");
-                    let start = pos.byte() as usize;
-                    let end = rdr.position().byte() as usize;
-                    let raw = text[start..end.min(text.len())].trim_end_matches(['\r', '\n']);
-                    let cells = rec.iter().map(|c| Some(Cow::Borrowed(c))).collect();
+                    let end = (rdr.position().byte() as usize).min(text.len());
+                    // The reader's record position includes the line ends it skipped first (the
+                    // LF of a CRLF, blank lines), and its line is where those began.
+                    let from = pos.byte() as usize;
+                    let (skipped, skipped_lines) = text.as_bytes()[from..end]
+                        .iter()
+                        .take_while(|b| matches!(b, b'\r' | b'\n'))
+                        .fold((0, 0), |(n, l), b| (n + 1, l + u64::from(*b == b'\n')));
+                    let start = from + skipped;
+                    if part.start + start >= part.end {
+                        return Ok(part.start + start);
+                    }
+                    let line = pos.line() + part.lines_before + skipped_lines;
                     f(Record {
-                        line: pos.line(),
-                        raw,
-                        cells,
+                        line,
+                        start: part.start + start,
+                        raw: text[start..end].trim_end_matches(['\r', '\n']),
+                        cells: Cells::Csv(&rec),
                         unreadable: None,
                         bad_cell: None,
                     })?;
                 }
-                Ok(())
             }
             Format::JsonArray | Format::Ndjson => {
                 for r in &self.json_records {
-                    let mut record = Record {
-                        line: r.line,
-                        raw: r.raw,
-                        cells: vec![None; self.headers.len()],
-                        unreadable: None,
-                        bad_cell: None,
-                    };
+                    let mut cells = vec![None; self.headers.len()];
+                    let mut unreadable = None;
+                    let mut bad_cell = None;
                     match &r.parsed {
-                        Err(msg) => record.unreadable = Some(("bad-json", msg.clone())),
+                        Err(msg) => unreadable = Some(("bad-json", msg.clone())),
                         Ok(map) => {
                             for (k, v) in map {
                                 let idx = self
@@ -318,7 +442,7 @@ impl<'a> Table<'a> {
                                     .iter()
                                     .position(|h| h == k)
                                     .expect("headers hold every key");
-                                record.cells[idx] = Some(match v {
+                                cells[idx] = Some(match v {
                                     Value::Null => Cow::Borrowed(""),
                                     Value::String(s) => Cow::Borrowed(s.as_str()),
                                     Value::Bool(b) => {
@@ -326,7 +450,7 @@ impl<'a> Table<'a> {
                                     }
                                     Value::Number(n) => Cow::Owned(n.to_string()),
                                     Value::Array(_) | Value::Object(_) => {
-                                        record.bad_cell.get_or_insert((
+                                        bad_cell.get_or_insert((
                                             idx,
                                             format!("'{k}' holds a nested JSON value, expected text, a number or a boolean"),
                                         ));
@@ -336,9 +460,16 @@ impl<'a> Table<'a> {
                             }
                         }
                     }
-                    f(record)?;
+                    f(Record {
+                        line: r.line,
+                        start: r.raw.as_ptr() as usize - self.source.text.as_ptr() as usize,
+                        raw: r.raw,
+                        cells: Cells::Json(cells),
+                        unreadable,
+                        bad_cell,
+                    })?;
                 }
-                Ok(())
+                Ok(self.source.text.len())
             }
         }
     }
@@ -403,6 +534,10 @@ fn json_records(source: &SourceFile) -> Result<Vec<JsonRecord<'_>>, InputError> 
             Ok(out)
         }
     }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// Turns ascending byte offsets into 1-based line numbers in one pass.

@@ -17,7 +17,6 @@ macro_rules! embed {
 /// Every built-in SQL file, by its path under `queries/`.
 const BUILTIN: &[(&str, &str)] = embed!(
     "schema.sql",
-    "ingest/stage.sql",
     "ingest/derive_users.sql",
     "ingest/insert_devices.sql",
     "ingest/status_notices.sql",

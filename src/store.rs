@@ -15,6 +15,8 @@ use crate::error::Failure;
 use crate::ingest::{InputMeta, Parsed, Reject};
 use crate::queries::Sql;
 
+mod staged;
+
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -116,6 +118,10 @@ impl Store {
             .and_then(|c| c.enable_external_access(access != Access::Query))
             .context("configuring DuckDB")?;
         let conn = Connection::open_with_flags(path, config).map_err(|e| open_error(path, e))?;
+        if access == Access::ReadWrite {
+            conn.register_table_function::<staged::StagedScan>(staged::NAME)
+                .context("registering the staged() table function")?;
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -193,41 +199,33 @@ impl Store {
                 .query_row("SELECT coalesce(max(id), 0) + 1 FROM snapshots", [], |r| {
                     r.get(0)
                 })?;
+        let users = staged::Registration::new(&parsed.users);
+        let devices = staged::Registration::new(&parsed.devices);
+        // The staged scan is parallel; keeping file order would make DuckDB insert on one thread,
+        // and every read orders explicitly anyway.
         self.conn
-            .execute_batch(&self.sql.get("ingest/stage.sql")?)?;
-        {
-            let mut app = self
-                .conn
-                .appender_to_catalog_and_db("stage_users", "temp", "main")?;
-            for b in &parsed.users {
-                app.append_record_batch(b.clone())
-                    .context("staging users")?;
-            }
-            app.flush()?;
-            let mut app = self
-                .conn
-                .appender_to_catalog_and_db("stage_devices", "temp", "main")?;
-            for b in &parsed.devices {
-                app.append_record_batch(b.clone())
-                    .context("staging devices")?;
-            }
-            app.flush()?;
-        }
-        t.lap("staged");
+            .execute_batch("SET preserve_insertion_order = false")?;
         let users_name = parsed.inputs[0].name.clone();
         self.exec_file(
+            "ingest/insert_devices.sql",
+            &[Value::BigInt(id), Value::UBigInt(devices.token())],
+        )?;
+        t.lap("filed devices");
+        self.exec_file(
             "ingest/derive_users.sql",
-            &[Value::BigInt(id), Value::Boolean(parsed.has_stages)],
+            &[
+                Value::BigInt(id),
+                Value::Boolean(parsed.has_stages),
+                Value::UBigInt(users.token()),
+                Value::UBigInt(devices.token()),
+            ],
         )?;
         t.lap("derived users");
-        self.exec_file("ingest/insert_devices.sql", &[Value::BigInt(id)])?;
-        t.lap("filed devices");
+        self.conn.execute_batch("RESET preserve_insertion_order")?;
         self.exec_file(
             "ingest/status_notices.sql",
             &[Value::BigInt(id), Value::Text(users_name)],
         )?;
-        self.conn
-            .execute_batch("DROP TABLE temp.stage_users; DROP TABLE temp.stage_devices;")?;
 
         {
             let mut app = self.conn.appender("reject_records")?;

@@ -125,9 +125,69 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Runs `f` on each item on up to `threads` threads; the results come back in item order.
+/// Items are claimed one at a time, so uneven items still keep every thread busy.
+pub fn run_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+    if threads <= 1 || items.len() <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(items.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect("every item ran")
+        })
+        .collect()
+}
+
+/// Runs `f` on each item in place, on up to `threads` threads.
+pub fn run_parallel_mut<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mut T) + Sync) {
+    use std::sync::{Mutex, PoisonError};
+    let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
+    run_parallel(&cells, threads, |cell| {
+        f(&mut cell.lock().unwrap_or_else(PoisonError::into_inner))
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_parallel_keeps_item_order_and_runs_each_once() {
+        let items: Vec<u64> = (0..100).collect();
+        let ran = std::sync::atomic::AtomicUsize::new(0);
+        let out = run_parallel(&items, 3, |n| {
+            ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Uneven work, so threads finish out of order.
+            std::thread::sleep(std::time::Duration::from_micros((n % 7) * 50));
+            n * n
+        });
+        assert_eq!(ran.into_inner(), 100);
+        assert_eq!(out, (0..100).map(|n| n * n).collect::<Vec<u64>>());
+        let mut v: Vec<u64> = (0..10).collect();
+        run_parallel_mut(&mut v, 4, |n| *n += 100);
+        assert_eq!(v, (100..110).collect::<Vec<u64>>());
+    }
 
     #[test]
     fn sha256_known_vector() {

@@ -642,3 +642,22 @@ fn bundled_sample_data_ingests_without_rejects() {
         }
     }
 }
+
+/// Issue #2 regression: in a CRLF file the CSV reader places each record at the LF left over
+/// from the line before, so rejects were filed one line too early, with a leading line break.
+#[test]
+fn crlf_rejects_name_their_own_line_and_text() {
+    let env = Env::new();
+    let p = env.write(
+        "users.csv",
+        "Name,Email,License\r\nA,a@example.com,Assigned\r\n\r\nB,bad-email,Assigned\r\n\"C\r\nD\",c@example.com,Assigned\r\nE,e@example.com,perhaps\r\n",
+    );
+    env.ok(&["ingest", "--users", p.to_str().unwrap(), "--as-of", AS_OF]);
+    let r = env.json(&["rejects", "--format", "json"]);
+    // Line 1 header, 2 A, 3 blank, 4 B, 5-6 C/D, 7 E.
+    assert_eq!(r[0]["line"], 4, "{r:#}");
+    assert_eq!(r[0]["raw"], "B,bad-email,Assigned");
+    assert_eq!(r[1]["line"], 7, "{r:#}");
+    assert_eq!(r[1]["raw"], "E,e@example.com,perhaps");
+    assert_eq!(r.as_array().unwrap().len(), 2);
+}

@@ -1,12 +1,15 @@
 -- Derives status, last use and Hub state (contract §3) and files the users of a snapshot.
--- Parameters: 1 snapshot id, 2 whether the users export had stage columns.
+-- Parameters: 1 snapshot id, 2 whether the users export had stage columns,
+-- 3 the staged users batches, 4 the staged devices batches.
+-- staged(token) is a table function over the typed rows the ingest checked in memory; its
+-- columns are those of src/ingest.rs's UserBuilder and DeviceBuilder.
 INSERT INTO user_records
 WITH dev AS (
     SELECT email_key,
            count(*)                    AS device_count,
            max(last_used)              AS device_last_used,
            bool_or(hub_authenticated)  AS any_hub
-    FROM stage_devices
+    FROM staged(CAST($4 AS UBIGINT))
     GROUP BY email_key
 )
 SELECT
@@ -30,6 +33,6 @@ SELECT
     greatest(s.user_last_used, d.device_last_used) AS last_used,
     coalesce(d.device_count, 0) AS device_count,
     CASE WHEN coalesce(d.any_hub, false) THEN 'authenticated' ELSE 'never' END AS hub
-FROM stage_users s
+FROM staged(CAST($3 AS UBIGINT)) s
 LEFT JOIN dev d USING (email_key);
 -- No ORDER BY: every read orders explicitly, and sorting millions of rows here was most of the ingest time.
