@@ -223,6 +223,18 @@ struct PartOut {
     next: usize,
 }
 
+impl PartOut {
+    fn empty(next: usize) -> PartOut {
+        PartOut {
+            batches: Vec::new(),
+            spans: Vec::new(),
+            rejects: Vec::new(),
+            rows_read: 0,
+            next,
+        }
+    }
+}
+
 /// A row rejected after its part was read: (part, batch, row) and the reject.
 type LateReject = ((usize, usize, usize), Reject);
 
@@ -268,13 +280,7 @@ impl<'s> Export<'s> {
         progress: &indicatif::ProgressBar,
     ) -> Result<PartOut> {
         let mut builder = B::default();
-        let mut out = PartOut {
-            batches: Vec::new(),
-            spans: Vec::new(),
-            rejects: Vec::new(),
-            rows_read: 0,
-            next: 0,
-        };
+        let mut out = PartOut::empty(part.end);
         let mut ticker = Ticker::new(progress);
         let json = self.table.is_json();
         out.next = self.table.for_each_in(part, |rec| -> Result<()> {
@@ -297,8 +303,9 @@ impl<'s> Export<'s> {
         Ok(out)
     }
 
-    /// Keeps the parts up to the first cut that fell inside a quoted field, and re-reads the
-    /// rest of the file from where that part's last record really ended.
+    /// Checks that each part began where the one before it ended. A part whose cut fell inside
+    /// a quoted field began mid-record: its reading is dropped and it is read again from where
+    /// the previous part's last record really ended. Only that part is read twice.
     fn stitch<B: Builder>(
         &self,
         parts: &[Part],
@@ -306,24 +313,20 @@ impl<'s> Export<'s> {
         ts: &TimestampParser,
         progress: &indicatif::ProgressBar,
     ) -> Result<Vec<PartOut>> {
-        let mut kept = Vec::with_capacity(outs.len());
-        for (k, out) in outs.into_iter().enumerate() {
-            let out = out?;
-            let next = out.next;
-            kept.push(out);
-            match parts.get(k + 1) {
-                Some(p) if p.start != next => {
-                    if next < self.src.text.len() {
-                        kept.push(self.read_part::<B>(
-                            &self.table.part_from(next),
-                            ts,
-                            progress,
-                        )?);
+        let mut kept: Vec<PartOut> = Vec::with_capacity(outs.len());
+        for (part, out) in parts.iter().zip(outs) {
+            let out = match kept.last().map(|prev| prev.next) {
+                Some(from) if from != part.start => {
+                    if from < part.end {
+                        self.read_part::<B>(&self.table.part_between(from, part.end), ts, progress)?
+                    } else {
+                        // One record spans this whole part; nothing starts in it.
+                        PartOut::empty(from)
                     }
-                    break;
                 }
-                _ => {}
-            }
+                _ => out?,
+            };
+            kept.push(out);
         }
         Ok(kept)
     }
@@ -988,7 +991,7 @@ mod tests {
     }
 
     /// A CRLF users file in which many cuts fall inside quoted fields: every third row has a
-    /// two-line name, some rows follow a blank line, one email repeats 300 rows later in another
+    /// two-line name, one name spans 201 lines, some rows follow a blank line, one email repeats 300 rows later in another
     /// case, and one row has a bad boolean.
     fn users_file() -> (String, Expect) {
         let mut text = String::from("Name,Email,License,SCIM\r\n");
@@ -1004,6 +1007,12 @@ mod tests {
                     let raw = "Repeat,U7@Example.COM,Assigned,no".to_string();
                     e.rejects.push((line, "duplicate-email", raw.clone()));
                     (raw, 1)
+                }
+                100 => {
+                    // A name spanning 201 lines, so that whole parts fall inside one field.
+                    e.kept.push((line, "u100@example.com".to_string()));
+                    let name = "Long".to_string() + &"\r\nname line".repeat(200);
+                    (format!("\"{name}\",u100@example.com,Assigned,yes"), 201)
                 }
                 200 => {
                     let raw = "Bad,bad200@example.com,Assigned,maybe".to_string();
@@ -1085,15 +1094,15 @@ mod tests {
         // The fine cutting must really put some cuts inside quoted fields.
         let src = SourceFile::read(&opts.users, Encoding::Utf8).unwrap();
         let table = Table::open(&src).unwrap();
-        let parts = table.parts_of_at_least(60, 64);
-        assert!(parts.len() > 30, "{} parts", parts.len());
+        let parts = table.parts_of_at_least(150, 64);
+        assert!(parts.len() > 100, "{} parts", parts.len());
         let mid_field_cuts = parts
             .windows(2)
             .filter(|w| table.for_each_in::<InputError>(&w[0], |_| Ok(())).unwrap() != w[1].start)
             .count();
         assert!(mid_field_cuts > 3, "{mid_field_cuts} cuts inside a field");
 
-        for (threads, parts, min) in [(1, 1, None), (2, 60, Some(64)), (3, 7, Some(1000))] {
+        for (threads, parts, min) in [(1, 1, None), (2, 150, Some(64)), (3, 7, Some(1000))] {
             let p = parse_in_parts(&opts, threads, parts, min).unwrap();
             let what = format!("{threads} threads, {parts} parts");
             assert_eq!(kept(&p.users), ue.kept, "{what}: users");

@@ -309,16 +309,15 @@ impl<'a> Table<'a> {
 
     /// All the records as one part.
     pub fn whole(&self) -> Part {
-        self.part_from(self.data_start)
+        self.part_between(self.data_start, self.source.text.len())
     }
 
-    /// The records from byte `start` (a record start) to the end of the file.
-    pub fn part_from(&self, start: usize) -> Part {
-        let text = self.source.text.as_bytes();
+    /// The records that start in `start..end`, where `start` is a record start.
+    pub fn part_between(&self, start: usize, end: usize) -> Part {
         Part {
             start,
-            end: text.len(),
-            lines_before: count_newlines(&text[..start]),
+            end,
+            lines_before: count_newlines(&self.source.text.as_bytes()[..start]),
         }
     }
 
