@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
@@ -198,7 +198,7 @@ fn parse_in_parts(
         user_batches.push(UserBuilder::default().finish());
     }
     if device_batches.is_empty() {
-        device_batches.push(DeviceBuilder::default().finish());
+        device_batches.push(no_devices());
     }
     Ok(Parsed {
         users_kept: inputs[0].rows_kept,
@@ -399,17 +399,21 @@ impl<'s> Export<'s> {
         }
     }
 
-    /// Rejects the devices of one part whose email names no kept user.
+    /// Rejects the devices of one part whose email names no kept user, and gives the others
+    /// their owner's line in the users file (`owner_line`, what the derivation joins on).
     fn reject_unknown_owners(&self, out: &mut PartOut, users: &EmailKeys) {
         let mut row = 0;
         for batch in &mut out.batches {
             let lines = lines(batch);
             let emails = strings(batch, "email");
             let mut keep: Option<Vec<bool>> = None;
+            let mut owners = Int64Builder::with_capacity(batch.num_rows());
             for (i, key) in strings(batch, "email_key").iter().enumerate() {
-                if key.is_some_and(|k| users.contains_key(k)) {
+                if let Some(owner) = key.and_then(|k| users.get(k)) {
+                    owners.append_value(*owner as i64);
                     continue;
                 }
+                owners.append_null();
                 let (start, len) = out.spans[row + i];
                 out.rejects.push(self.reject(
                     lines.value(i) as u64,
@@ -426,6 +430,7 @@ impl<'s> Export<'s> {
                 keep.get_or_insert_with(|| vec![true; batch.num_rows()])[i] = false;
             }
             row += batch.num_rows();
+            *batch = with_owners(batch, owners.finish());
             if let Some(keep) = keep {
                 *batch = filter(batch, keep);
             }
@@ -446,6 +451,28 @@ impl<'s> Export<'s> {
         all.sort_by_key(|r| r.line);
         all
     }
+}
+
+/// Appends the `owner_line` column (see `reject_unknown_owners`) to a devices batch.
+fn with_owners(batch: &RecordBatch, owners: Int64Array) -> RecordBatch {
+    let schema = batch.schema();
+    let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
+    fields.push(Arc::new(ArrowField::new(
+        "owner_line",
+        DataType::Int64,
+        true,
+    )));
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(owners));
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("one owner per device row")
+}
+
+/// The devices of a snapshot without a devices export: no rows, but every column.
+fn no_devices() -> RecordBatch {
+    with_owners(
+        &DeviceBuilder::default().finish(),
+        Int64Array::from(Vec::<i64>::new()),
+    )
 }
 
 fn lines(batch: &RecordBatch) -> &duckdb::arrow::array::Int64Array {
@@ -1107,6 +1134,24 @@ mod tests {
             let what = format!("{threads} threads, {parts} parts");
             assert_eq!(kept(&p.users), ue.kept, "{what}: users");
             assert_eq!(kept(&p.devices), de.kept, "{what}: devices");
+            // Each device names its owner's line in the users file, what derive_users.sql joins on.
+            let user_line: std::collections::HashMap<&str, u64> =
+                ue.kept.iter().map(|(l, k)| (k.as_str(), *l)).collect();
+            for b in &p.devices {
+                let owners = b
+                    .column_by_name("owner_line")
+                    .unwrap()
+                    .as_primitive::<duckdb::arrow::datatypes::Int64Type>();
+                let keys = b.column_by_name("email_key").unwrap().as_string::<i32>();
+                for i in 0..b.num_rows() {
+                    assert_eq!(
+                        owners.value(i) as u64,
+                        user_line[keys.value(i)],
+                        "{what}: owner of {}",
+                        keys.value(i)
+                    );
+                }
+            }
             let got: Vec<(u64, &str, String)> = p
                 .rejects
                 .iter()

@@ -2,15 +2,17 @@
 -- Parameters: 1 snapshot id, 2 whether the users export had stage columns,
 -- 3 the staged users batches, 4 the staged devices batches.
 -- staged(token) is a table function over the typed rows the ingest checked in memory; its
--- columns are those of src/ingest.rs's UserBuilder and DeviceBuilder.
+-- columns are those of src/ingest.rs's UserBuilder and DeviceBuilder. A staged device also has
+-- owner_line: the line of its owner in the users file, found by matching emails as contract §2
+-- says (trimmed, case-insensitive), so the join below is on that integer.
 INSERT INTO user_records
 WITH dev AS (
-    SELECT email_key,
+    SELECT owner_line,
            count(*)                    AS device_count,
            max(last_used)              AS device_last_used,
            bool_or(hub_authenticated)  AS any_hub
     FROM staged(CAST($4 AS UBIGINT))
-    GROUP BY email_key
+    GROUP BY owner_line
 )
 SELECT
     CAST($1 AS INTEGER) AS snapshot_id,
@@ -34,5 +36,5 @@ SELECT
     coalesce(d.device_count, 0) AS device_count,
     CASE WHEN coalesce(d.any_hub, false) THEN 'authenticated' ELSE 'never' END AS hub
 FROM staged(CAST($3 AS UBIGINT)) s
-LEFT JOIN dev d USING (email_key);
+LEFT JOIN dev d ON d.owner_line = s.line;
 -- No ORDER BY: every read orders explicitly, and sorting millions of rows here was most of the ingest time.
