@@ -12,6 +12,8 @@ use crate::ingest::InputMeta;
 use crate::listing::{Listing, Stmt};
 use crate::output::CsvOut;
 use crate::store::{cells, SnapshotInfo, Store};
+use crate::util::HashingWriter;
+use duckdb::arrow::record_batch::RecordBatch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,14 +155,15 @@ fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Streams the listing to `path` in `format`; returns the row count and the statement that ran.
+/// Streams the listing to `path` in `format`; returns the row count, the statement that ran and
+/// the written file's size and hash for the manifest.
 pub fn write_rows(
     store: &Store,
     listing: &Listing,
     path: &Path,
     format: Format,
     guard: bool,
-) -> Result<(u64, Stmt)> {
+) -> Result<(u64, Stmt, FileHash)> {
     let stmt = listing.select(&store.sql, None, 0)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
@@ -178,9 +181,20 @@ pub fn write_rows(
         Format::Parquet => write_parquet(store, &stmt, &tmp),
     };
     match result {
-        Ok(rows) => {
+        Ok((rows, hashed)) => {
             std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-            Ok((rows, stmt))
+            let hash = match hashed {
+                Some((bytes, sha256)) => FileHash {
+                    file: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    bytes,
+                    sha256,
+                },
+                None => FileHash::of(path)?,
+            };
+            Ok((rows, stmt, hash))
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -189,36 +203,72 @@ pub fn write_rows(
     }
 }
 
+/// Rows written, and (bytes, SHA-256) when the writer hashed them on the way out.
+type WriteResult = Result<(u64, Option<(u64, String)>)>;
+
+/// DuckDB hands over sorted batches on this thread while another formats, guards, writes and
+/// hashes them, so the two halves of an export overlap.
 fn write_csv(
     store: &Store,
     listing: &Listing,
     stmt: &Stmt,
     path: &Path,
     guard: bool,
-) -> Result<u64> {
-    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let mut out = CsvOut::new(file, !guard);
-    out.row(listing.columns.iter().copied())?;
-    let mut rows = 0u64;
-    let mut bufs: Vec<String> = vec![String::new(); listing.columns.len()];
-    store.stream(&stmt.sql, &stmt.params, |batch| {
-        let cols = batch.columns();
-        for r in 0..batch.num_rows() {
-            for (buf, c) in bufs.iter_mut().zip(cols) {
-                buf.clear();
-                cells::push_text(c.as_ref(), r, buf);
+) -> WriteResult {
+    let file = File::create(path)?;
+    let header = listing.columns.clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(8);
+    let timer = crate::util::Timer::start();
+    std::thread::scope(|s| {
+        let writer = std::thread::Builder::new()
+            .name("csv-writer".into())
+            .spawn_scoped(s, move || -> Result<(u64, u64, String)> {
+                let sink = BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
+                let mut out = CsvOut::new(sink, !guard);
+                out.row(header.iter().copied())?;
+                let mut rows = 0u64;
+                let mut bufs: Vec<String> = vec![String::new(); header.len()];
+                for batch in rx {
+                    let cols: Vec<cells::TextColumn> = batch
+                        .columns()
+                        .iter()
+                        .map(|c| cells::TextColumn::of(c.as_ref()))
+                        .collect();
+                    for r in 0..batch.num_rows() {
+                        for (buf, c) in bufs.iter_mut().zip(&cols) {
+                            buf.clear();
+                            c.push(r, buf);
+                        }
+                        out.row(bufs.iter().map(String::as_str))?;
+                    }
+                    rows += batch.num_rows() as u64;
+                }
+                let sink = out.finish()?.into_inner().map_err(|e| e.into_error())?;
+                let (bytes, sha256, mut file) = sink.finish();
+                file.flush()?;
+                Ok((rows, bytes, sha256))
+            })?;
+        let mut first = true;
+        let streamed = store.stream(&stmt.sql, &stmt.params, |batch| {
+            if std::mem::take(&mut first) {
+                timer.lap("first rows");
             }
-            out.row(bufs.iter().map(String::as_str))?;
-        }
-        rows += batch.num_rows() as u64;
-        Ok(())
-    })?;
-    out.finish()?.flush()?;
-    Ok(rows)
+            tx.send(batch.clone())
+                .map_err(|_| anyhow::anyhow!("the CSV writer stopped early"))
+        });
+        drop(tx);
+        // The writer's own error explains a failed send, so it is reported first.
+        let (rows, bytes, sha256) = writer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        streamed?;
+        timer.lap("rows written");
+        Ok((rows, Some((bytes, sha256))))
+    })
 }
 
-fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
-    let mut file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> WriteResult {
+    let mut file = BufWriter::with_capacity(1 << 20, HashingWriter::new(File::create(path)?));
     let mut rows = 0u64;
     file.write_all(b"[")?;
     store.stream(&stmt.sql, &stmt.params, |batch| {
@@ -237,14 +287,15 @@ fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
         Ok(())
     })?;
     file.write_all(if rows == 0 { b"]\n" } else { b"\n]\n" })?;
+    let (bytes, sha256, mut file) = file.into_inner().map_err(|e| e.into_error())?.finish();
     file.flush()?;
-    Ok(rows)
+    Ok((rows, Some((bytes, sha256))))
 }
 
 /// Parquet is written by DuckDB's own writer. COPY cannot bind its target as a parameter, so
 /// it writes into a fresh temporary folder whose name we generated (no user text reaches the
 /// SQL), and the file is then moved into place.
-fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
+fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> WriteResult {
     let dir = tempfile::Builder::new()
         .prefix("rollcall-export")
         .tempdir()?;
@@ -253,5 +304,5 @@ fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> Result<u64> {
     if std::fs::rename(&target, path).is_err() {
         std::fs::copy(&target, path)?;
     }
-    Ok(rows)
+    Ok((rows, None))
 }

@@ -434,9 +434,10 @@ pub fn write(
         columns: listing::EXPORT_COLUMNS.to_vec(),
     };
     let csv = out.join("users.csv");
-    let (rows, stmt) = export::write_rows(store, &listing, &csv, export::Format::Csv, true)?;
+    let (rows, stmt, csv_hash) =
+        export::write_rows(store, &listing, &csv, export::Format::Csv, true)?;
     let mut manifest = Manifest::new(store, &listing, &stmt, export::Format::Csv, true, rows)?;
-    manifest.files = vec![FileHash::of(&index)?, FileHash::of(&csv)?];
+    manifest.files = vec![FileHash::of(&index)?, csv_hash];
     manifest.write(&out.join("manifest.json"))?;
     Ok(Written { index, manifest })
 }

@@ -143,7 +143,7 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
             };
             let dir = tempfile::tempdir()?;
             let file = dir.path().join("users.csv");
-            let (rows, stmt) = crate::export::write_rows(
+            let (rows, stmt, hash) = crate::export::write_rows(
                 &store,
                 &listing,
                 &file,
@@ -165,7 +165,7 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
                 true,
                 rows,
             )?;
-            m.files.push(crate::export::FileHash::of(&file)?);
+            m.files.push(hash);
             Ok(Reply::json(&m))
         }
         "/api/users" => {

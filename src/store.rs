@@ -629,45 +629,54 @@ pub mod cells {
     }
 
     /// Appends the text of a cell (as [`Cell::text`] would give it) without allocating for the
-    /// common types: the export hot path.
+    /// common types.
     pub fn push_text(col: &dyn Array, row: usize, out: &mut String) {
-        use std::fmt::Write;
-        if col.is_null(row) {
-            return;
+        TextColumn::of(col).push(row, out)
+    }
+
+    /// A column whose type is resolved once per batch: the export's per-cell path is then a
+    /// plain match, with no downcast.
+    pub enum TextColumn<'a> {
+        Utf8(&'a StringArray),
+        Bool(&'a BooleanArray),
+        I32(&'a Int32Array),
+        I64(&'a Int64Array),
+        Micros(&'a TimestampMicrosecondArray),
+        Other(&'a dyn Array),
+    }
+
+    impl<'a> TextColumn<'a> {
+        pub fn of(col: &'a dyn Array) -> TextColumn<'a> {
+            let any = col.as_any();
+            let typed = match col.data_type() {
+                DataType::Utf8 => any.downcast_ref().map(TextColumn::Utf8),
+                DataType::Boolean => any.downcast_ref().map(TextColumn::Bool),
+                DataType::Int32 => any.downcast_ref().map(TextColumn::I32),
+                DataType::Int64 => any.downcast_ref().map(TextColumn::I64),
+                DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                    any.downcast_ref().map(TextColumn::Micros)
+                }
+                _ => None,
+            };
+            typed.unwrap_or(TextColumn::Other(col))
         }
-        let any = col.as_any();
-        match col.data_type() {
-            DataType::Utf8 => {
-                out.push_str(any.downcast_ref::<StringArray>().expect("utf8").value(row))
+
+        /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it.
+        pub fn push(&self, row: usize, out: &mut String) {
+            let mut int = itoa::Buffer::new();
+            match self {
+                TextColumn::Utf8(a) if a.is_valid(row) => out.push_str(a.value(row)),
+                TextColumn::Bool(a) if a.is_valid(row) => {
+                    out.push_str(if a.value(row) { "yes" } else { "no" })
+                }
+                TextColumn::I32(a) if a.is_valid(row) => out.push_str(int.format(a.value(row))),
+                TextColumn::I64(a) if a.is_valid(row) => out.push_str(int.format(a.value(row))),
+                TextColumn::Micros(a) if a.is_valid(row) => {
+                    crate::util::push_iso_micros(a.value(row), out)
+                }
+                TextColumn::Other(a) if a.is_valid(row) => out.push_str(&cell(*a, row).text()),
+                _ => {}
             }
-            DataType::Boolean => out.push_str(
-                if any.downcast_ref::<BooleanArray>().expect("bool").value(row) {
-                    "yes"
-                } else {
-                    "no"
-                },
-            ),
-            DataType::Int32 => {
-                let _ = write!(
-                    out,
-                    "{}",
-                    any.downcast_ref::<Int32Array>().expect("i32").value(row)
-                );
-            }
-            DataType::Int64 => {
-                let _ = write!(
-                    out,
-                    "{}",
-                    any.downcast_ref::<Int64Array>().expect("i64").value(row)
-                );
-            }
-            DataType::Timestamp(TimeUnit::Microsecond, _) => crate::util::push_iso_micros(
-                any.downcast_ref::<TimestampMicrosecondArray>()
-                    .expect("ts")
-                    .value(row),
-                out,
-            ),
-            _ => out.push_str(&cell(col, row).text()),
         }
     }
 

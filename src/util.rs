@@ -8,6 +8,42 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// A writer that hashes and counts what passes through it, so a manifest's SHA-256 of a file
+/// just written costs no second read of it.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// (bytes written, SHA-256 hex) and the inner writer.
+    pub fn finish(self) -> (u64, String, W) {
+        (self.bytes, hex(&self.hasher.finalize()), self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Hashes a file in chunks, so exports of any size are hashed in constant memory.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
@@ -171,6 +207,22 @@ pub fn run_parallel_mut<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashing_writer_hashes_and_counts_what_it_passes_on() {
+        use std::io::Write;
+        let mut w = HashingWriter::new(Vec::new());
+        w.write_all(b"name,email\n").unwrap();
+        w.write_all("Zoë,z@example.com\n".as_bytes()).unwrap();
+        let (bytes, sha, inner) = w.finish();
+        assert_eq!(inner, "name,email\nZoë,z@example.com\n".as_bytes());
+        assert_eq!(bytes, 30);
+        // From `printf 'name,email\nZoë,z@example.com\n' | sha256sum`.
+        assert_eq!(
+            sha,
+            "66ad7377d677d294d829e10286fe4f897a0625d1f9a062ab3c696c5fe5d74171"
+        );
+    }
 
     #[test]
     fn run_parallel_keeps_item_order_and_runs_each_once() {

@@ -414,11 +414,14 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         ExportFormat::Parquet => export::Format::Parquet,
     };
     let guard = !a.raw && format == export::Format::Csv;
-    let (rows, stmt) = export::write_rows(&store, &listing, &a.output, format, guard)?;
+    let timer = crate::util::Timer::start();
+    let (rows, stmt, hash) = export::write_rows(&store, &listing, &a.output, format, guard)?;
+    timer.lap("export written");
     let mut manifest = Manifest::new(&store, &listing, &stmt, format, guard, rows)?;
-    manifest.files.push(export::FileHash::of(&a.output)?);
+    manifest.files.push(hash);
     let mpath = export::manifest_path(&a.output);
     manifest.write(&mpath)?;
+    timer.lap("manifest written");
     println!(
         "wrote {} users to {} (manifest {}) · {} · snapshot {}",
         thousands(rows),
@@ -427,6 +430,8 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         listing.filters.describe(),
         listing.scope.snapshot.id
     );
+    drop(store);
+    timer.lap("database closed");
     Ok(())
 }
 
