@@ -151,3 +151,105 @@ impl VTab for StagedScan {
         Some(vec![LogicalTypeHandle::from(LogicalTypeId::UBigint)])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duckdb::arrow::array::{Int64Array, StringArray};
+    use duckdb::arrow::datatypes::{DataType, Field, Schema};
+    use duckdb::Connection;
+
+    /// Rows `from..to`: n, and s = "row n".
+    fn batch(from: i64, to: i64) -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("s", DataType::Utf8, true),
+        ]);
+        let n: Vec<i64> = (from..to).collect();
+        let s: Vec<String> = n.iter().map(|i| format!("row {i}")).collect();
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(Int64Array::from(n)),
+                Arc::new(StringArray::from(s)),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn conn() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("SET threads = 2").unwrap();
+        c.register_table_function::<StagedScan>(NAME).unwrap();
+        c
+    }
+
+    #[test]
+    fn every_row_of_every_batch_once_on_several_threads() {
+        let c = conn();
+        // Batches of uneven sizes, crossing the 2,048-row chunks, and one empty.
+        let reg = Registration::new(&[batch(0, 5000), batch(5000, 5000), batch(5000, 7001)]);
+        let (rows, sum, distinct): (i64, i64, i64) = c
+            .query_row(
+                "SELECT count(*), sum(n), count(DISTINCT s) FROM staged(?)",
+                [reg.token()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((rows, sum, distinct), (7001, 7000 * 7001 / 2, 7001));
+    }
+
+    #[test]
+    fn a_query_gets_only_the_columns_it_names() {
+        let c = conn();
+        let reg = Registration::new(&[batch(0, 3000)]);
+        let picked: Vec<String> = c
+            .prepare("SELECT s FROM staged(?) WHERE n % 1000 = 999 ORDER BY n")
+            .unwrap()
+            .query_map([reg.token()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(picked, ["row 999", "row 1999", "row 2999"]);
+    }
+
+    #[test]
+    fn an_empty_batch_still_names_the_columns() {
+        let c = conn();
+        let reg = Registration::new(&[batch(0, 0)]);
+        let n: i64 = c
+            .query_row("SELECT count(s) FROM staged(?)", [reg.token()], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn counting_rows_needs_no_column() {
+        let c = conn();
+        let reg = Registration::new(&[batch(0, 4100)]);
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM staged(?)", [reg.token()], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 4100);
+    }
+
+    #[test]
+    fn a_dropped_registration_cannot_be_read() {
+        let c = conn();
+        let token = Registration::new(&[batch(0, 10)]).token();
+        let err = c
+            .query_row("SELECT count(*) FROM staged(?)", [token], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no batches are staged under this token"),
+            "{err}"
+        );
+    }
+}
