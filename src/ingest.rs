@@ -238,17 +238,32 @@ impl PartOut {
 /// A row rejected after its part was read: (part, batch, row) and the reject.
 type LateReject = ((usize, usize, usize), Reject);
 
-/// The typed columns of one export; `push_record` applies the data contract to a row.
+/// The typed columns of one export: `check` applies the data contract to a record, `push`
+/// appends the checked row.
 trait Builder: Default {
+    type Row<'r>;
+    fn check<'r>(
+        rec: &'r Record<'_>,
+        map: &ColumnMap,
+        ts: &TimestampParser,
+        json: bool,
+    ) -> Result<Self::Row<'r>, RowError>;
+    fn push(&mut self, line: u64, row: Self::Row<'_>);
+    /// Rows pushed since the last `finish`.
+    fn len(&self) -> usize;
+    fn finish(&mut self) -> RecordBatch;
+
     fn push_record(
         &mut self,
         rec: &Record<'_>,
         map: &ColumnMap,
         ts: &TimestampParser,
         json: bool,
-    ) -> Result<(), RowError>;
-    fn len(&self) -> usize;
-    fn finish(&mut self) -> RecordBatch;
+    ) -> Result<(), RowError> {
+        let row = Self::check(rec, map, ts, json)?;
+        self.push(rec.line, row);
+        Ok(())
+    }
 }
 
 /// One export file being read: its records and where each field sits.
@@ -343,6 +358,23 @@ impl<'s> Export<'s> {
         }
     }
 
+    /// A reject of a kept row, found once the whole file was read: on the email column, with
+    /// the row's text from its span.
+    fn late_reject(
+        &self,
+        line: i64,
+        (start, len): (usize, usize),
+        reason: RejectReason,
+        detail: String,
+    ) -> Reject {
+        let e = RowError {
+            column: self.map.index[Field::Email as usize],
+            reason: reason.code(),
+            detail,
+        };
+        self.reject(line as u64, &self.src.text[start..start + len], e)
+    }
+
     /// Finds the user rows whose email an earlier kept row has, in file order, as rejects with
     /// their (part, batch, row); and returns every kept email. Runs once all parts are read, as a
     /// repeat can be parts apart.
@@ -361,19 +393,15 @@ impl<'s> Export<'s> {
                             v.insert(lines.value(i) as u64);
                         }
                         hashbrown::hash_map::Entry::Occupied(first) => {
-                            let (start, len) = out.spans[row + i];
-                            let reject = self.reject(
-                                lines.value(i) as u64,
-                                &self.src.text[start..start + len],
-                                RowError {
-                                    column: self.map.index[Field::Email as usize],
-                                    reason: RejectReason::DuplicateEmail.code(),
-                                    detail: format!(
-                                        "'{}' repeats the email on line {}",
-                                        strings(batch, "email").value(i),
-                                        first.get()
-                                    ),
-                                },
+                            let reject = self.late_reject(
+                                lines.value(i),
+                                out.spans[row + i],
+                                RejectReason::DuplicateEmail,
+                                format!(
+                                    "'{}' repeats the email on line {}",
+                                    strings(batch, "email").value(i),
+                                    first.get()
+                                ),
                             );
                             repeats.push(((p, b, i), reject));
                         }
@@ -414,18 +442,11 @@ impl<'s> Export<'s> {
                     continue;
                 }
                 owners.append_null();
-                let (start, len) = out.spans[row + i];
-                out.rejects.push(self.reject(
-                    lines.value(i) as u64,
-                    &self.src.text[start..start + len],
-                    RowError {
-                        column: self.map.index[Field::Email as usize],
-                        reason: RejectReason::UnknownUser.code(),
-                        detail: format!(
-                            "no user with email '{}' in this snapshot",
-                            emails.value(i)
-                        ),
-                    },
+                out.rejects.push(self.late_reject(
+                    lines.value(i),
+                    out.spans[row + i],
+                    RejectReason::UnknownUser,
+                    format!("no user with email '{}' in this snapshot", emails.value(i)),
                 ));
                 keep.get_or_insert_with(|| vec![true; batch.num_rows()])[i] = false;
             }
@@ -809,28 +830,21 @@ struct UserBuilder {
 }
 
 impl Builder for UserBuilder {
-    fn push_record(
-        &mut self,
-        rec: &Record<'_>,
+    type Row<'r> = UserRow<'r>;
+
+    fn check<'r>(
+        rec: &'r Record<'_>,
         map: &ColumnMap,
         ts: &TimestampParser,
         json: bool,
-    ) -> Result<(), RowError> {
-        let row = user_row(rec, map, ts, json)?;
-        self.push(rec.line, row);
-        Ok(())
+    ) -> Result<UserRow<'r>, RowError> {
+        user_row(rec, map, ts, json)
     }
 
     fn len(&self) -> usize {
         self.rows
     }
 
-    fn finish(&mut self) -> RecordBatch {
-        self.finish_batch()
-    }
-}
-
-impl UserBuilder {
     fn push(&mut self, line: u64, r: UserRow<'_>) {
         self.line.append_value(line as i64);
         self.email.append_value(r.email.display);
@@ -849,7 +863,7 @@ impl UserBuilder {
         self.rows += 1;
     }
 
-    fn finish_batch(&mut self) -> RecordBatch {
+    fn finish(&mut self) -> RecordBatch {
         let t = ts_type();
         let cols: Vec<(&str, DataType, ArrayRef)> = vec![
             ("line", DataType::Int64, Arc::new(self.line.finish())),
@@ -924,28 +938,21 @@ struct DeviceBuilder {
 }
 
 impl Builder for DeviceBuilder {
-    fn push_record(
-        &mut self,
-        rec: &Record<'_>,
+    type Row<'r> = DeviceRow<'r>;
+
+    fn check<'r>(
+        rec: &'r Record<'_>,
         map: &ColumnMap,
         ts: &TimestampParser,
         json: bool,
-    ) -> Result<(), RowError> {
-        let row = device_row(rec, map, ts, json)?;
-        self.push(rec.line, row);
-        Ok(())
+    ) -> Result<DeviceRow<'r>, RowError> {
+        device_row(rec, map, ts, json)
     }
 
     fn len(&self) -> usize {
         self.rows
     }
 
-    fn finish(&mut self) -> RecordBatch {
-        self.finish_batch()
-    }
-}
-
-impl DeviceBuilder {
     fn push(&mut self, line: u64, r: DeviceRow<'_>) {
         self.line.append_value(line as i64);
         self.email.append_value(r.email.display);
@@ -958,7 +965,7 @@ impl DeviceBuilder {
         self.rows += 1;
     }
 
-    fn finish_batch(&mut self) -> RecordBatch {
+    fn finish(&mut self) -> RecordBatch {
         let cols: Vec<(&str, DataType, ArrayRef)> = vec![
             ("line", DataType::Int64, Arc::new(self.line.finish())),
             ("email", DataType::Utf8, Arc::new(self.email.finish())),
@@ -1173,24 +1180,12 @@ mod tests {
                 ),
                 "{what}"
             );
-            assert_eq!(
-                (
-                    p.inputs[0].rows_read,
-                    p.inputs[0].rows_kept,
-                    p.inputs[0].rows_rejected
-                ),
-                (400, 398, 2),
-                "{what}"
-            );
-            assert_eq!(
-                (
-                    p.inputs[1].rows_read,
-                    p.inputs[1].rows_kept,
-                    p.inputs[1].rows_rejected
-                ),
-                (600, 599, 1),
-                "{what}"
-            );
+            let counts: Vec<(u64, u64, u64)> = p
+                .inputs
+                .iter()
+                .map(|m| (m.rows_read, m.rows_kept, m.rows_rejected))
+                .collect();
+            assert_eq!(counts, [(400, 398, 2), (600, 599, 1)], "{what}");
         }
     }
 }

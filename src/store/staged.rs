@@ -214,27 +214,16 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_batch_still_names_the_columns() {
+    fn counts_need_no_column_and_an_empty_batch_still_has_columns() {
         let c = conn();
-        let reg = Registration::new(&[batch(0, 0)]);
-        let n: i64 = c
-            .query_row("SELECT count(s) FROM staged(?)", [reg.token()], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(n, 0);
-    }
-
-    #[test]
-    fn counting_rows_needs_no_column() {
-        let c = conn();
-        let reg = Registration::new(&[batch(0, 4100)]);
-        let n: i64 = c
-            .query_row("SELECT count(*) FROM staged(?)", [reg.token()], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(n, 4100);
+        for (batches, sql, want) in [
+            (vec![batch(0, 0)], "SELECT count(s) FROM staged(?)", 0),
+            (vec![batch(0, 4100)], "SELECT count(*) FROM staged(?)", 4100),
+        ] {
+            let reg = Registration::new(&batches);
+            let n: i64 = c.query_row(sql, [reg.token()], |r| r.get(0)).unwrap();
+            assert_eq!(n, want, "{sql}");
+        }
     }
 
     #[test]
