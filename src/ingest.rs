@@ -85,8 +85,16 @@ const PROGRESS_ROWS: u64 = 8_192;
 const PARTS_PER_THREAD: usize = 4;
 
 /// Emails kept from the users export: the matching key (borrowed from the typed batches, so a
-/// million users cost no allocations) and the line it was first seen on.
-type EmailKeys<'b> = hashbrown::HashMap<&'b str, u64>;
+/// million users cost no allocations) and the row that has it.
+type EmailKeys<'b> = hashbrown::HashMap<&'b str, KeptUser>;
+
+/// Where a kept user's row is: its line, for messages, and its byte offset in the file, which
+/// unlike the line is unique (minified JSON puts every record on line 1).
+#[derive(Clone, Copy)]
+struct KeptUser {
+    line: u64,
+    at: u64,
+}
 
 /// Reads, checks and types both exports. File-level problems are `InputError`s; row-level ones are rejects.
 ///
@@ -248,7 +256,7 @@ trait Builder: Default {
         ts: &TimestampParser,
         json: bool,
     ) -> Result<Self::Row<'r>, RowError>;
-    fn push(&mut self, line: u64, row: Self::Row<'_>);
+    fn push(&mut self, rec: &Record<'_>, row: Self::Row<'_>);
     /// Rows pushed since the last `finish`.
     fn len(&self) -> usize;
     fn finish(&mut self) -> RecordBatch;
@@ -261,7 +269,7 @@ trait Builder: Default {
         json: bool,
     ) -> Result<(), RowError> {
         let row = Self::check(rec, map, ts, json)?;
-        self.push(rec.line, row);
+        self.push(rec, row);
         Ok(())
     }
 }
@@ -390,7 +398,10 @@ impl<'s> Export<'s> {
                     let key = key.expect("kept rows have an email");
                     match keys.entry(key) {
                         hashbrown::hash_map::Entry::Vacant(v) => {
-                            v.insert(lines.value(i) as u64);
+                            v.insert(KeptUser {
+                                line: lines.value(i) as u64,
+                                at: out.spans[row + i].0 as u64,
+                            });
                         }
                         hashbrown::hash_map::Entry::Occupied(first) => {
                             let reject = self.late_reject(
@@ -400,7 +411,7 @@ impl<'s> Export<'s> {
                                 format!(
                                     "'{}' repeats the email on line {}",
                                     strings(batch, "email").value(i),
-                                    first.get()
+                                    first.get().line
                                 ),
                             );
                             repeats.push(((p, b, i), reject));
@@ -428,7 +439,8 @@ impl<'s> Export<'s> {
     }
 
     /// Rejects the devices of one part whose email names no kept user, and gives the others
-    /// their owner's line in the users file (`owner_line`, what the derivation joins on).
+    /// where their owner's row starts in the users file (`owner_at`, what the derivation joins
+    /// on to the users' `at`).
     fn reject_unknown_owners(&self, out: &mut PartOut, users: &EmailKeys) {
         let mut row = 0;
         for batch in &mut out.batches {
@@ -438,7 +450,7 @@ impl<'s> Export<'s> {
             let mut owners = Int64Builder::with_capacity(batch.num_rows());
             for (i, key) in strings(batch, "email_key").iter().enumerate() {
                 if let Some(owner) = key.and_then(|k| users.get(k)) {
-                    owners.append_value(*owner as i64);
+                    owners.append_value(owner.at as i64);
                     continue;
                 }
                 owners.append_null();
@@ -474,15 +486,11 @@ impl<'s> Export<'s> {
     }
 }
 
-/// Appends the `owner_line` column (see `reject_unknown_owners`) to a devices batch.
+/// Appends the `owner_at` column (see `reject_unknown_owners`) to a devices batch.
 fn with_owners(batch: &RecordBatch, owners: Int64Array) -> RecordBatch {
     let schema = batch.schema();
     let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
-    fields.push(Arc::new(ArrowField::new(
-        "owner_line",
-        DataType::Int64,
-        true,
-    )));
+    fields.push(Arc::new(ArrowField::new("owner_at", DataType::Int64, true)));
     let mut columns = batch.columns().to_vec();
     columns.push(Arc::new(owners));
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("one owner per device row")
@@ -816,6 +824,8 @@ fn micros(t: Option<DateTime<Utc>>) -> Option<i64> {
 #[derive(Default)]
 struct UserBuilder {
     line: Int64Builder,
+    /// The row's byte offset in its file: a key for the row that, unlike `line`, is unique.
+    at: Int64Builder,
     email: StringBuilder,
     email_key: StringBuilder,
     name: StringBuilder,
@@ -845,8 +855,9 @@ impl Builder for UserBuilder {
         self.rows
     }
 
-    fn push(&mut self, line: u64, r: UserRow<'_>) {
-        self.line.append_value(line as i64);
+    fn push(&mut self, rec: &Record<'_>, r: UserRow<'_>) {
+        self.line.append_value(rec.line as i64);
+        self.at.append_value(rec.start as i64);
         self.email.append_value(r.email.display);
         self.email_key.append_value(&r.email.key);
         self.name.append_option(r.name);
@@ -867,6 +878,7 @@ impl Builder for UserBuilder {
         let t = ts_type();
         let cols: Vec<(&str, DataType, ArrayRef)> = vec![
             ("line", DataType::Int64, Arc::new(self.line.finish())),
+            ("at", DataType::Int64, Arc::new(self.at.finish())),
             ("email", DataType::Utf8, Arc::new(self.email.finish())),
             (
                 "email_key",
@@ -953,8 +965,8 @@ impl Builder for DeviceBuilder {
         self.rows
     }
 
-    fn push(&mut self, line: u64, r: DeviceRow<'_>) {
-        self.line.append_value(line as i64);
+    fn push(&mut self, rec: &Record<'_>, r: DeviceRow<'_>) {
+        self.line.append_value(rec.line as i64);
         self.email.append_value(r.email.display);
         self.email_key.append_value(&r.email.key);
         self.device_name.append_option(r.device_name);
@@ -1022,6 +1034,8 @@ mod tests {
         kept: Vec<(u64, String)>,
         /// (line, reason, raw) of every reject, in line order.
         rejects: Vec<(u64, &'static str, String)>,
+        /// Byte offset in the file of each kept row, by email key.
+        at: std::collections::HashMap<String, u64>,
     }
 
     /// A CRLF users file in which many cuts fall inside quoted fields: every third row has a
@@ -1065,6 +1079,9 @@ mod tests {
                     (format!("Bo {i},u{i}@example.com,Unassigned,no"), 1)
                 }
             };
+            if let Some((_, key)) = e.kept.last().filter(|(l, _)| *l == line) {
+                e.at.insert(key.clone(), text.len() as u64);
+            }
             text += &row;
             text += "\r\n";
             line += lines;
@@ -1141,19 +1158,18 @@ mod tests {
             let what = format!("{threads} threads, {parts} parts");
             assert_eq!(kept(&p.users), ue.kept, "{what}: users");
             assert_eq!(kept(&p.devices), de.kept, "{what}: devices");
-            // Each device names its owner's line in the users file, what derive_users.sql joins on.
-            let user_line: std::collections::HashMap<&str, u64> =
-                ue.kept.iter().map(|(l, k)| (k.as_str(), *l)).collect();
+            // Each device names where its owner's row starts in the users file, what
+            // derive_users.sql joins on.
             for b in &p.devices {
                 let owners = b
-                    .column_by_name("owner_line")
+                    .column_by_name("owner_at")
                     .unwrap()
                     .as_primitive::<duckdb::arrow::datatypes::Int64Type>();
                 let keys = b.column_by_name("email_key").unwrap().as_string::<i32>();
                 for i in 0..b.num_rows() {
                     assert_eq!(
                         owners.value(i) as u64,
-                        user_line[keys.value(i)],
+                        ue.at[keys.value(i)],
                         "{what}: owner of {}",
                         keys.value(i)
                     );

@@ -661,3 +661,51 @@ fn crlf_rejects_name_their_own_line_and_text() {
     assert_eq!(r[1]["raw"], "E,e@example.com,perhaps");
     assert_eq!(r.as_array().unwrap().len(), 2);
 }
+
+/// Issue #2 regression: devices were joined to their owner by line, and every record of a
+/// minified JSON file (or a CR-only CSV) is on line 1, so each user got every device.
+#[test]
+fn devices_find_their_owner_when_records_share_a_line() {
+    let devices = "User Email,Device Name,Last Used,Hub Authenticated\n\
+                   a@example.com,Mac,2026-11-20T09:00:00Z,yes\n\
+                   a@example.com,Phone,2026-11-25T09:00:00Z,no\n\
+                   c@example.com,Tablet,2026-10-01T09:00:00Z,no\n";
+    let minified = r#"[{"email":"a@example.com","license":"Assigned"},{"email":"b@example.com","license":"Assigned"},{"email":"c@example.com","license":"Assigned"}]"#;
+    let users_cr =
+        "Email,License\ra@example.com,Assigned\rb@example.com,Assigned\rc@example.com,Assigned\r";
+    for (name, users) in [("users.json", minified), ("users-cr.csv", users_cr)] {
+        let env = Env::new();
+        let u = env.write(name, users);
+        let d = env.write("devices.csv", devices);
+        env.ok(&[
+            "ingest",
+            "--users",
+            u.to_str().unwrap(),
+            "--devices",
+            d.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+        ]);
+        let v = users_json(&env, &[]);
+        let got: Vec<(String, i64, String, String)> =
+            ["a@example.com", "b@example.com", "c@example.com"]
+                .iter()
+                .map(|e| {
+                    let u = user(&v, e);
+                    (
+                        e.to_string(),
+                        u["device_count"].as_i64().unwrap(),
+                        u["hub"].as_str().unwrap().to_string(),
+                        u["last_used"].as_str().unwrap_or("never").to_string(),
+                    )
+                })
+                .collect();
+        let want = [
+            ("a@example.com", 2, "authenticated", "2026-11-25T09:00:00Z"),
+            ("b@example.com", 0, "never", "never"),
+            ("c@example.com", 1, "never", "2026-10-01T09:00:00Z"),
+        ]
+        .map(|(e, n, h, l)| (e.to_string(), n, h.to_string(), l.to_string()));
+        assert_eq!(got, want, "{name}");
+    }
+}

@@ -2,17 +2,18 @@
 -- Parameters: 1 snapshot id, 2 whether the users export had stage columns,
 -- 3 the staged users batches, 4 the staged devices batches.
 -- staged(token) is a table function over the typed rows the ingest checked in memory; its
--- columns are those of src/ingest.rs's UserBuilder and DeviceBuilder. A staged device also has
--- owner_line: the line of its owner in the users file, found by matching emails as contract §2
--- says (trimmed, case-insensitive), so the join below is on that integer.
+-- columns are those of src/ingest.rs's UserBuilder and DeviceBuilder. A staged user has `at`, the
+-- byte offset of its row in the users file (unique, where a line may hold several JSON records);
+-- a staged device has `owner_at`, the `at` of the user whose email it names, matched as contract
+-- §2 says (trimmed, case-insensitive). The join below is on that integer.
 INSERT INTO user_records
 WITH dev AS (
-    SELECT owner_line,
+    SELECT owner_at,
            count(*)                    AS device_count,
            max(last_used)              AS device_last_used,
            bool_or(hub_authenticated)  AS any_hub
     FROM staged(CAST($4 AS UBIGINT))
-    GROUP BY owner_line
+    GROUP BY owner_at
 )
 SELECT
     CAST($1 AS INTEGER) AS snapshot_id,
@@ -36,5 +37,5 @@ SELECT
     coalesce(d.device_count, 0) AS device_count,
     CASE WHEN coalesce(d.any_hub, false) THEN 'authenticated' ELSE 'never' END AS hub
 FROM staged(CAST($3 AS UBIGINT)) s
-LEFT JOIN dev d ON d.owner_line = s.line;
+LEFT JOIN dev d ON d.owner_at = s.at;
 -- No ORDER BY: every read orders explicitly, and sorting millions of rows here was most of the ingest time.
