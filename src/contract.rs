@@ -169,7 +169,9 @@ pub fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
         ))
     };
     let ascii = text.is_ascii();
-    if (ascii && text.bytes().any(|b| b.is_ascii_whitespace()))
+    // The ASCII test must match char::is_whitespace, which (unlike u8::is_ascii_whitespace)
+    // counts the vertical tab.
+    if (ascii && text.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r')))
         || (!ascii && text.chars().any(char::is_whitespace))
     {
         return bad("contains a space");
@@ -486,6 +488,15 @@ mod tests {
     }
 
     #[test]
+    fn field_count_covers_every_field() {
+        for kind in [Kind::Users, Kind::Devices] {
+            for (f, _) in kind.fields() {
+                assert!((*f as usize) < Field::COUNT, "{f:?}");
+            }
+        }
+    }
+
+    #[test]
     fn booleans_in_every_form() {
         for t in ["yes", "Y", "TRUE", "true", "1", " Yes "] {
             assert_eq!(parse_bool(t), Ok(true), "{t}");
@@ -585,6 +596,8 @@ mod tests {
             ("a@localhost", RejectReason::BadEmail),
             ("a b@example.com", RejectReason::BadEmail),
             ("a\tb@example.com", RejectReason::BadEmail),
+            ("a\u{b}b@example.com", RejectReason::BadEmail),
+            ("a\u{c}b@example.com", RejectReason::BadEmail),
             ("zoë\u{a0}x@example.com", RejectReason::BadEmail),
             ("a@.com", RejectReason::BadEmail),
         ] {

@@ -225,7 +225,8 @@ struct PartOut {
     batches: Vec<RecordBatch>,
     /// (start, length) in the file of each kept row's text, in batch order, for rejects found later.
     spans: Vec<(usize, usize)>,
-    rejects: Vec<Reject>,
+    /// With the byte offset of each rejected row, which orders them as the file does.
+    rejects: Vec<(usize, Reject)>,
     rows_read: u64,
     /// Where the record after this part starts (see `Table::for_each_in`).
     next: usize,
@@ -243,8 +244,8 @@ impl PartOut {
     }
 }
 
-/// A row rejected after its part was read: (part, batch, row) and the reject.
-type LateReject = ((usize, usize, usize), Reject);
+/// A row rejected after its part was read: (part, batch, row), and the reject with its offset.
+type LateReject = ((usize, usize, usize), (usize, Reject));
 
 /// The typed columns of one export: `check` applies the data contract to a record, `push`
 /// appends the checked row.
@@ -316,7 +317,9 @@ impl<'s> Export<'s> {
                         out.batches.push(builder.finish());
                     }
                 }
-                Err(e) => out.rejects.push(self.reject(rec.line, rec.raw, e)),
+                Err(e) => out
+                    .rejects
+                    .push((rec.start, self.reject(rec.line, rec.raw, e))),
             }
             Ok(())
         })?;
@@ -328,7 +331,9 @@ impl<'s> Export<'s> {
 
     /// Checks that each part began where the one before it ended. A part whose cut fell inside
     /// a quoted field began mid-record: its reading is dropped and it is read again from where
-    /// the previous part's last record really ended. Only that part is read twice.
+    /// the previous part's last record really ended. Only that part is read twice. (Its first
+    /// reading saw every quote flipped and may have run on to the end of the file; the time is
+    /// lost and its progress ticks stay counted, but nothing of it is kept.)
     fn stitch<B: Builder>(
         &self,
         parts: &[Part],
@@ -341,7 +346,7 @@ impl<'s> Export<'s> {
             let out = match kept.last().map(|prev| prev.next) {
                 Some(from) if from != part.start => {
                     if from < part.end {
-                        self.read_part::<B>(&self.table.part_between(from, part.end), ts, progress)?
+                        self.read_part::<B>(&self.table.resume(part, from), ts, progress)?
                     } else {
                         // One record spans this whole part; nothing starts in it.
                         PartOut::empty(from)
@@ -374,13 +379,16 @@ impl<'s> Export<'s> {
         (start, len): (usize, usize),
         reason: RejectReason,
         detail: String,
-    ) -> Reject {
+    ) -> (usize, Reject) {
         let e = RowError {
             column: self.map.index[Field::Email as usize],
             reason: reason.code(),
             detail,
         };
-        self.reject(line as u64, &self.src.text[start..start + len], e)
+        (
+            start,
+            self.reject(line as u64, &self.src.text[start..start + len], e),
+        )
     }
 
     /// Finds the user rows whose email an earlier kept row has, in file order, as rejects with
@@ -478,11 +486,12 @@ impl<'s> Export<'s> {
         m
     }
 
-    /// The file's rejects in line order, as a top-to-bottom read would list them.
+    /// The file's rejects in file order, as a top-to-bottom read would list them.
     fn rejects(&self, outs: &mut [PartOut]) -> Vec<Reject> {
-        let mut all: Vec<Reject> = outs.iter_mut().flat_map(|o| o.rejects.drain(..)).collect();
-        all.sort_by_key(|r| r.line);
-        all
+        let mut all: Vec<(usize, Reject)> =
+            outs.iter_mut().flat_map(|o| o.rejects.drain(..)).collect();
+        all.sort_by_key(|(start, _)| *start);
+        all.into_iter().map(|(_, r)| r).collect()
     }
 }
 
@@ -1203,5 +1212,32 @@ mod tests {
                 .collect();
             assert_eq!(counts, [(400, 398, 2), (600, 599, 1)], "{what}");
         }
+    }
+
+    /// Rejects come in file order even where records share a line (minified JSON): a repeat
+    /// found after reading sorts among the rejects found while reading.
+    #[test]
+    fn rejects_keep_file_order_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users.json");
+        std::fs::write(
+            &users,
+            r#"[{"email":"a@example.com","license":"Assigned"},{"email":"A@example.com","license":"Assigned"},{"email":"c@example.com","license":"maybe"}]"#,
+        )
+        .unwrap();
+        let opts = IngestOptions {
+            users,
+            devices: None,
+            encoding: Encoding::Utf8,
+            date_formats: Vec::new(),
+            show_progress: false,
+        };
+        let p = parse(&opts).unwrap();
+        let got: Vec<(u64, &str)> = p
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(got, [(1, "duplicate-email"), (1, "bad-value")]);
     }
 }

@@ -252,7 +252,8 @@ pub struct Part {
     lines_before: u64,
 }
 
-/// Files smaller than this are read as one part: threads would cost more than they save.
+/// The smallest part: a file under twice this is read as one part, as threads would cost more
+/// than they save.
 const MIN_PART_BYTES: usize = 1 << 20;
 
 struct JsonRecord<'a> {
@@ -309,15 +310,21 @@ impl<'a> Table<'a> {
 
     /// All the records as one part.
     pub fn whole(&self) -> Part {
-        self.part_between(self.data_start, self.source.text.len())
+        Part {
+            start: self.data_start,
+            end: self.source.text.len(),
+            lines_before: count_newlines(&self.source.text.as_bytes()[..self.data_start]),
+        }
     }
 
-    /// The records that start in `start..end`, where `start` is a record start.
-    pub fn part_between(&self, start: usize, end: usize) -> Part {
+    /// The records of `part` from byte `from` on, where `from` (in the part or past it) is
+    /// where a record really starts: for re-reading a part whose cut fell inside a field.
+    pub fn resume(&self, part: &Part, from: usize) -> Part {
         Part {
-            start,
-            end,
-            lines_before: count_newlines(&self.source.text.as_bytes()[..start]),
+            start: from,
+            end: part.end,
+            lines_before: part.lines_before
+                + count_newlines(&self.source.text.as_bytes()[part.start..from]),
         }
     }
 
@@ -391,11 +398,13 @@ impl<'a> Table<'a> {
         match self.source.format {
             Format::Csv(delim) => {
                 // The reader runs on to the end of the file, so a record straddling the cut is
-                // read whole; it stops at the first record that starts past the cut.
+                // read whole; it stops at the first record that starts at or past the cut.
                 let text = &self.source.text[part.start..];
                 let mut rdr = csv_reader(text, delim);
                 let mut rec = csv::StringRecord::new();
                 loop {
+                    // The reader's only errors are invalid UTF-8 and I/O, neither possible over a
+                    // decoded string; the line here is as near as the reader can say.
                     let ok = rdr.read_record(&mut rec).map_err(|e| {
                         let line = e.position().map_or(0, |p| p.line()) + part.lines_before;
                         InputError::new(&self.source.path, format!("line {line}: {e}"))
@@ -428,7 +437,16 @@ impl<'a> Table<'a> {
                 }
             }
             Format::JsonArray | Format::Ndjson => {
+                // JSON is parsed whole in `open` and never cut, but a part still means the
+                // records that start in it.
                 for r in &self.json_records {
+                    let start = r.raw.as_ptr() as usize - self.source.text.as_ptr() as usize;
+                    if start < part.start {
+                        continue;
+                    }
+                    if start >= part.end {
+                        return Ok(start);
+                    }
                     let mut cells = vec![None; self.headers.len()];
                     let mut unreadable = None;
                     let mut bad_cell = None;
@@ -461,7 +479,7 @@ impl<'a> Table<'a> {
                     }
                     f(Record {
                         line: r.line,
-                        start: r.raw.as_ptr() as usize - self.source.text.as_ptr() as usize,
+                        start,
                         raw: r.raw,
                         cells: Cells::Json(cells),
                         unreadable,

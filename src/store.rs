@@ -121,6 +121,9 @@ impl Store {
         if access == Access::ReadWrite {
             conn.register_table_function::<staged::StagedScan>(staged::NAME)
                 .context("registering the staged() table function")?;
+            // The snapshot's bulk inserts scan staged() on every thread; keeping file order
+            // would make DuckDB insert on one. Every read orders explicitly.
+            conn.execute_batch("SET preserve_insertion_order = false")?;
         }
         Ok(Store {
             conn,
@@ -201,10 +204,6 @@ impl Store {
                 })?;
         let users = staged::Registration::new(&parsed.users);
         let devices = staged::Registration::new(&parsed.devices);
-        // The staged scan is parallel; keeping file order would make DuckDB insert on one thread,
-        // and every read orders explicitly anyway.
-        self.conn
-            .execute_batch("SET preserve_insertion_order = false")?;
         let users_name = parsed.inputs[0].name.clone();
         self.exec_file(
             "ingest/insert_devices.sql",
@@ -221,7 +220,6 @@ impl Store {
             ],
         )?;
         t.lap("derived users");
-        self.conn.execute_batch("RESET preserve_insertion_order")?;
         self.exec_file(
             "ingest/status_notices.sql",
             &[Value::BigInt(id), Value::Text(users_name)],

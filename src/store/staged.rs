@@ -19,7 +19,9 @@ use duckdb::vtab::{
 /// The SQL name of the function.
 pub const NAME: &str = "staged";
 
-/// Rows per output chunk: DuckDB's standard vector size, which the bundled build keeps.
+/// Rows per output chunk: DuckDB's standard vector size (STANDARD_VECTOR_SIZE), which the bundled
+/// build keeps. Were it smaller, duckdb-rs's copy into the chunk would fail an assertion (an
+/// error for the query), not write past the chunk.
 const CHUNK_ROWS: usize = 2048;
 
 struct Batches {
@@ -48,6 +50,12 @@ impl Registration {
             .first()
             .expect("ingest stages at least one batch per export")
             .schema();
+        // The scan copies by the Arrow type of each batch into columns typed from the first:
+        // a batch of another shape must never get that far.
+        assert!(
+            batches.iter().all(|b| b.schema() == schema),
+            "staged batches must share one schema"
+        );
         let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         registry().insert(
             token,
@@ -211,11 +219,28 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(picked, ["row 999", "row 1999", "row 2999"]);
+        let plan: String = c
+            .prepare("EXPLAIN SELECT s FROM staged(?)")
+            .unwrap()
+            .query_map([reg.token()], |r| r.get::<_, String>(1))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .concat();
+        // With projection pushdown the scan itself produces only `s`.
+        let projected = plan
+            .split("Projections:")
+            .nth(1)
+            .and_then(|rest| rest.split('│').next())
+            .map(str::trim);
+        assert_eq!(projected, Some("s"), "{plan}");
     }
 
     #[test]
-    fn counts_need_no_column_and_an_empty_batch_still_has_columns() {
+    fn counts_and_an_empty_batch() {
         let c = conn();
+        // count(*) still scans a column (DuckDB asks for the first), and an empty batch still
+        // names its columns.
         for (batches, sql, want) in [
             (vec![batch(0, 0)], "SELECT count(s) FROM staged(?)", 0),
             (vec![batch(0, 4100)], "SELECT count(*) FROM staged(?)", 4100),
@@ -224,6 +249,17 @@ mod tests {
             let n: i64 = c.query_row(sql, [reg.token()], |r| r.get(0)).unwrap();
             assert_eq!(n, want, "{sql}");
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "share one schema")]
+    fn batches_of_another_shape_are_refused() {
+        let other = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("n", DataType::Utf8, false)])),
+            vec![Arc::new(StringArray::from(vec!["not a number"]))],
+        )
+        .unwrap();
+        let _ = Registration::new(&[batch(0, 1), other]);
     }
 
     #[test]
