@@ -143,16 +143,33 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 
 /// Writes through a temporary file in the same folder and renames, so a reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_beside(path);
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let tmp = TempBeside::new(path);
+    std::fs::write(&tmp.0, bytes).with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
 }
 
-fn temp_beside(path: &Path) -> PathBuf {
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
+/// `.NAME.PID.tmp` beside `NAME`: removed when dropped (an error, a panic) unless persisted.
+struct TempBeside(PathBuf);
+
+impl TempBeside {
+    fn new(path: &Path) -> TempBeside {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(path.file_name().unwrap_or_default());
+        name.push(format!(".{}.tmp", std::process::id()));
+        TempBeside(path.with_file_name(name))
+    }
+
+    /// Renames the finished file into place.
+    fn persist(self, path: &Path) -> Result<()> {
+        std::fs::rename(&self.0, path).with_context(|| format!("writing {}", path.display()))
+        // Dropping `self` then removes nothing: the temporary name is gone.
+    }
+}
+
+impl Drop for TempBeside {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Streams the listing to `path` in `format`; returns the row count, the statement that ran and
@@ -174,15 +191,15 @@ pub fn write_rows(
             );
         }
     }
-    let tmp = temp_beside(path);
+    let tmp = TempBeside::new(path);
     let result = match format {
-        Format::Csv => write_csv(store, listing, &stmt, &tmp, guard),
-        Format::Json => write_json(store, &stmt, &tmp),
-        Format::Parquet => write_parquet(store, &stmt, &tmp),
+        Format::Csv => write_csv(store, listing, &stmt, &tmp.0, guard),
+        Format::Json => write_json(store, &stmt, &tmp.0),
+        Format::Parquet => write_parquet(store, &stmt, &tmp.0),
     };
     match result {
         Ok((rows, hashed)) => {
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            tmp.persist(path)?;
             let hash = match hashed {
                 Some((bytes, sha256)) => FileHash {
                     file: path
@@ -196,10 +213,7 @@ pub fn write_rows(
             };
             Ok((rows, stmt, hash))
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e.context(format!("writing {}", path.display())))
-        }
+        Err(e) => Err(e.context(format!("writing {}", path.display()))),
     }
 }
 

@@ -71,7 +71,13 @@ impl SourceFile {
         }
         let sha256 = crate::util::sha256_hex(&bytes);
         let size = bytes.len() as u64;
-        let text = decode(bytes, encoding).map_err(err)?;
+        let mut text = decode(bytes, encoding).map_err(err)?;
+        // Old Mac exports end lines with a bare CR. The CSV reader splits records on it but
+        // counts lines by LF only, so every reject would say line 1: read such a file as LF.
+        // (The SHA-256 above is of the file as given.)
+        if !text.contains('\n') && text.contains('\r') {
+            text = text.replace('\r', "\n");
+        }
         let format = detect_format(&text);
         Ok(SourceFile {
             path: shown,

@@ -709,3 +709,35 @@ fn devices_find_their_owner_when_records_share_a_line() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// Issue #2: a file whose lines end in a bare CR (old Mac exports) reports the real line of each
+/// reject; the CSV reader counts lines by LF only.
+#[test]
+fn cr_only_line_ends_give_real_reject_lines() {
+    let env = Env::new();
+    let p = env.write(
+        "users.csv",
+        "Name,Email,License\rA,a@example.com,Assigned\rB,bad-email,Assigned\rC,c@example.com,maybe\r",
+    );
+    env.ok(&["ingest", "--users", p.to_str().unwrap(), "--as-of", AS_OF]);
+    let r = env.json(&["rejects", "--format", "json"]);
+    let got: Vec<(i64, &str, &str)> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_i64().unwrap(),
+                x["reason"].as_str().unwrap(),
+                x["raw"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, "bad-email", "B,bad-email,Assigned"),
+            (4, "bad-value", "C,c@example.com,maybe")
+        ]
+    );
+}

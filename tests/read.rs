@@ -556,3 +556,22 @@ fn a_wrong_filter_value_is_a_usage_error_listing_valid_values() {
     let err = env.fails(&["users", "--status", "actve"], 2);
     assert!(err.contains("no-license, pending, using"), "{err}");
 }
+
+/// A failed export leaves no half-written or temporary file behind (here the final rename fails:
+/// the output path is a folder).
+#[test]
+fn a_failed_export_leaves_no_temporary_file() {
+    let (env, _) = org();
+    let out_dir = env.path("out");
+    std::fs::create_dir_all(out_dir.join("users.csv")).unwrap();
+    let err = env.fails(
+        &["export", "-o", out_dir.join("users.csv").to_str().unwrap()],
+        1,
+    );
+    assert!(err.contains("users.csv"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["users.csv"], "only the folder that was in the way");
+}
