@@ -626,12 +626,6 @@ pub mod cells {
         }
     }
 
-    /// Appends the text of a cell (as [`Cell::text`] would give it) without allocating for the
-    /// common types.
-    pub fn push_text(col: &dyn Array, row: usize, out: &mut String) {
-        TextColumn::of(col).push(row, out)
-    }
-
     /// A column whose type is resolved once per batch: the export's per-cell path is then a
     /// plain match, with no downcast.
     pub enum TextColumn<'a> {

@@ -63,6 +63,10 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
     if !parsed.rejects.is_empty() {
         println!("see them with `rollcall rejects`");
     }
+    timer.lap("reported");
+    drop(parsed);
+    drop(store);
+    timer.lap("database closed");
     Ok(())
 }
 
