@@ -46,8 +46,11 @@ pub fn serve(cfg: ServerConfig) -> Result<()> {
         .to_ip()
         .map(|a| a.port())
         .unwrap_or(cfg.port);
-    println!("serving http://127.0.0.1:{port}/ (Ctrl-C to stop)");
-    std::io::stdout().flush().ok();
+    // Best effort: with standard output closed the server still serves.
+    let mut out = std::io::stdout();
+    writeln!(out, "serving http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        .and_then(|_| out.flush())
+        .ok();
     for request in server.incoming_requests() {
         handle(&cfg, port, request);
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{emails, Env};
+use common::{emails, read, Env};
 use serde_json::json;
 
 const AS_OF: &str = "2026-11-26T12:00:00Z";
@@ -740,4 +740,36 @@ fn cr_only_line_ends_give_real_reject_lines() {
             (4, "bad-value", "C,c@example.com,maybe")
         ]
     );
+}
+
+/// Issue #2: printing the summary into a closed pipe (`rollcall ingest … | head -0`) is not a
+/// panic with a backtrace; the snapshot is filed and the exit code is 0. Export alike.
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let env = Env::new();
+    let u = env.write(
+        "users.csv",
+        "Email,License\na@example.com,Assigned\nbad,Assigned\n",
+    );
+    let out_csv = env.path("out.csv");
+    for args in [
+        vec!["ingest", "--users", u.to_str().unwrap(), "--as-of", AS_OF],
+        vec!["export", "-o", out_csv.to_str().unwrap()],
+    ] {
+        let mut child = env
+            .std_cmd()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before rollcall has written anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert_eq!(emails(&users_json(&env, &[])), ["a@example.com"]);
+    assert!(read(&out_csv).contains("a@example.com"));
 }

@@ -42,12 +42,10 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
     let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());
     spinner.finish_and_clear();
     let info = written?;
-    println!(
-        "{}",
-        summary_line(&parsed, info.id, &crate::util::iso(&as_of))
-    );
+    // One write at the end, through `emit`, so a closed pipe (`| head -1`) is not an error.
+    let mut out = summary_line(&parsed, info.id, &crate::util::iso(&as_of)) + "\n";
     for n in &parsed.notices {
-        println!("notice: {}: {}", n.file, n.detail);
+        out += &format!("notice: {}: {}\n", n.file, n.detail);
     }
     let disagreements = store
         .notices(info.id)?
@@ -55,14 +53,15 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         .filter(|n| n.kind == "status-disagreement")
         .count();
     if disagreements > 0 {
-        println!(
-            "notice: {disagreements} user{} whose Status column disagrees with license and stages (see `rollcall summary`)",
+        out += &format!(
+            "notice: {disagreements} user{} whose Status column disagrees with license and stages (see `rollcall summary`)\n",
             if disagreements == 1 { "" } else { "s" }
         );
     }
     if !parsed.rejects.is_empty() {
-        println!("see them with `rollcall rejects`");
+        out += "see them with `rollcall rejects`\n";
     }
+    super::emit(None, &out)?;
     timer.lap("reported");
     drop(parsed);
     drop(store);

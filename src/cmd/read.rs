@@ -422,14 +422,17 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     let mpath = export::manifest_path(&a.output);
     manifest.write(&mpath)?;
     timer.lap("manifest written");
-    println!(
-        "wrote {} users to {} (manifest {}) · {} · snapshot {}",
-        thousands(rows),
-        a.output.display(),
-        mpath.display(),
-        listing.filters.describe(),
-        listing.scope.snapshot.id
-    );
+    super::emit(
+        None,
+        &format!(
+            "wrote {} users to {} (manifest {}) · {} · snapshot {}\n",
+            thousands(rows),
+            a.output.display(),
+            mpath.display(),
+            listing.filters.describe(),
+            listing.scope.snapshot.id
+        ),
+    )?;
     drop(store);
     timer.lap("database closed");
     Ok(())

@@ -12,7 +12,7 @@ pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let (store, scope, filters) = super::read::open_filtered(ctx, &a.filters)?;
     let w = report::write(&store, &scope, &filters, &a.title, &templates, &a.out)?;
     let index = std::fs::canonicalize(&w.index).unwrap_or(w.index.clone());
-    println!("{}", index.display());
+    super::emit(None, &format!("{}\n", index.display()))?;
     let m = &w.manifest;
     let size = m.files.first().map_or(0, |f| f.bytes);
     eprintln!(

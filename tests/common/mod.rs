@@ -39,7 +39,12 @@ impl Env {
 
     /// The binary, run in the temp dir against its database, with no terminal width.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("rollcall").expect("binary built");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// As `cmd`, for tests that need the child's pipes.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcall"));
         c.current_dir(self.dir.path())
             .env("ROLLCALL_DB", self.db())
             .env_remove("ROLLCALL_QUERIES")
