@@ -5,7 +5,7 @@ use clap::Parser;
 fn main() {
     let cli = rollcall::cli::Cli::parse();
     if let Err(err) = rollcall::cmd::run(cli) {
-        eprintln!("rollcall: {err:#}");
+        rollcall::cmd::stderr_line(&format!("rollcall: {err:#}"));
         std::process::exit(rollcall::error::exit_code(&err));
     }
 }

@@ -772,4 +772,15 @@ fn a_closed_stdout_is_not_a_crash() {
     }
     assert_eq!(emails(&users_json(&env, &[])), ["a@example.com"]);
     assert!(read(&out_csv).contains("a@example.com"));
+
+    // A closed standard error: --strict still fails with its own code (2), not a panic (101).
+    let mut child = env
+        .std_cmd()
+        .args(["ingest", "--strict", "--users", u.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
 }

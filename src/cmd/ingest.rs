@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         show_progress: !ctx.quiet,
     })?;
     if a.strict && !parsed.rejects.is_empty() {
-        eprint!("{}", reject_lines(&parsed.rejects));
+        super::stderr_line(reject_lines(&parsed.rejects).trim_end_matches('\n'));
         return Err(Failure::Rejected(format!(
             "--strict: {} row{} would be rejected ({}); nothing was written",
             parsed.rejects.len(),

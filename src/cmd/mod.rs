@@ -9,6 +9,13 @@ use crate::cli::{Cli, Command};
 use crate::queries::Sql;
 use crate::store::{Access, Store};
 
+/// `eprintln!` that never panics: see [`stderr_line`].
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::cmd::stderr_line(&format!($($arg)*))
+    };
+}
+
 mod ingest;
 mod query;
 pub mod read;
@@ -64,6 +71,12 @@ pub fn parse_instant(flag: &str, text: &str) -> Result<chrono::DateTime<chrono::
 }
 
 /// Writes to `-o FILE` or standard output; a closed pipe (`| head`) is not an error.
+/// Writes a line to standard error. With stderr closed (`2>&- `, a pipe whose reader left) the
+/// line is dropped: a status line is not worth a panic.
+pub fn stderr_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),

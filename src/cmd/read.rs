@@ -119,7 +119,7 @@ pub fn users(ctx: &Ctx, a: UsersArgs) -> Result<()> {
             )
         }
         UsersFormat::Csv => {
-            eprintln!("{line}");
+            note!("{line}");
             let grid = Grid {
                 headers: page.grid.headers.clone(),
                 rows: page.grid.rows.clone(),
@@ -131,7 +131,7 @@ pub fn users(ctx: &Ctx, a: UsersArgs) -> Result<()> {
             &(serde_json::to_string_pretty(&users_json(&page, &scope, &filters, &listing))? + "\n"),
         ),
         UsersFormat::Ndjson => {
-            eprintln!("{line}");
+            note!("{line}");
             let rows = output::json_rows(&page.grid);
             let mut text = String::new();
             for r in rows.as_array().into_iter().flatten() {

@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     super::emit(None, &format!("{}\n", index.display()))?;
     let m = &w.manifest;
     let size = m.files.first().map_or(0, |f| f.bytes);
-    eprintln!(
+    note!(
         "report: {} users · {} · as of {} UTC · snapshot {} · index.html {:.1} MB",
         thousands(m.rows),
         filters.describe(),
@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
         size as f64 / 1e6
     );
     if m.rows > report::EMBED_LIMIT {
-        eprintln!(
+        note!(
             "note: the page embeds the first {} of {} users; users.csv beside it holds them all",
             thousands(report::EMBED_LIMIT),
             thousands(m.rows)

@@ -16,7 +16,7 @@ pub fn run(_ctx: &Ctx, a: SampleArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let (users, devices) = write_sample(&opts, &a.out)
         .with_context(|| format!("writing the sample to {}", a.out.display()))?;
-    eprintln!(
+    note!(
         "wrote {} users and {} devices to {} in {:.2} s (seed {}, as of {})",
         crate::util::thousands(users),
         crate::util::thousands(devices),

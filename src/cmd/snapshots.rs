@@ -64,7 +64,7 @@ pub fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
     };
     print_grid(&grid, a.format, "rejected row")?;
     if a.format == ListFormat::Table {
-        eprintln!("snapshot {}", snap.id);
+        note!("snapshot {}", snap.id);
     }
     Ok(())
 }
