@@ -5,14 +5,12 @@
 //! (`rollcall::sample::truth`), never against rollcall's SQL. Every page must log no error and
 //! request nothing from the network.
 
-mod common;
-
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{as_of, csp_of, read, sha256_hex, Env};
+use crate::common::{as_of, csp_of, read, sha256_hex, Env};
 use rollcall::sample::{truth, SampleOptions, UserTruth};
 use serde_json::{json, Value};
 
@@ -217,7 +215,7 @@ fn numbers(text: &str) -> Vec<u64> {
 // (`--remote-debugging-pipe`: commands in on fd 3, replies and events out on fd 4, each message
 // NUL-terminated JSON). Only std and serde_json: no WebDriver, no WebSocket, no network port.
 
-use common::cdp::{self, Chrome};
+use crate::common::cdp::{self, Chrome};
 
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap()

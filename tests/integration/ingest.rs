@@ -1,8 +1,6 @@
 //! Issue 2: ingest of user and device exports into snapshots, rejects, atomicity, locking.
 
-mod common;
-
-use common::{emails, read, Env};
+use crate::common::{emails, read, Env};
 use serde_json::json;
 
 const AS_OF: &str = "2026-11-26T12:00:00Z";

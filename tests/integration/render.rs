@@ -1,9 +1,8 @@
 //! Rendered terminal output (summary, users table, show) on a small fixed dataset:
 //! insta snapshots for the whole text, plus assertions on the numbers counted by hand.
 
-mod common;
-
-use common::Env;
+use crate::common;
+use crate::common::Env;
 
 const USERS: &str = "Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n\
 Ada Lovelace,ada@example.com,Yes,2026-11-25T10:00:00Z,Assigned,Using Enpass,2026-09-01,2026-09-02,2026-09-03,0\n\

@@ -1,10 +1,9 @@
 //! Issue 3: filters, search, summary, show, export and ad-hoc SQL, checked against the
 //! generator's own truth (never by re-running the SQL under test).
 
-mod common;
-
+use crate::common;
+use crate::common::{as_of, emails, read, truth_value, Env};
 use chrono::Duration;
-use common::{as_of, emails, read, truth_value, Env};
 use rollcall::sample::UserTruth;
 
 const N: u64 = 600;

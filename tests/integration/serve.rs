@@ -2,8 +2,7 @@
 //! 127.0.0.1 with hand-written HTTP/1.1, and its report opened in headless Chromium. Counts are
 //! checked against the generator's truth; `/users.csv` against `rollcall export`.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{cdp, csp_of, sha256_hex, truth_value, Env};
+use crate::common::{cdp, csp_of, sha256_hex, truth_value, Env};
 use rollcall::sample::{UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
 
@@ -617,7 +616,7 @@ fn a_scoped_server_narrows_everything() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The served report in Chromium (the same DevTools-over-a-pipe client as tests/report_browser.rs)
+// The served report in Chromium (the same DevTools-over-a-pipe client as report.rs)
 //
 // The browser: headless Chromium spoken to over the Chrome DevTools Protocol on a pipe
 // (`--remote-debugging-pipe`: commands in on fd 3, replies and events out on fd 4, each message

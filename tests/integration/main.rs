@@ -1,0 +1,12 @@
+//! The one integration test crate: every module drives the real `rollcall` binary (and, for the
+//! report and the server, a real headless Chromium) through the helpers in `tests/common/`. One
+//! crate, so DuckDB is linked into one test binary instead of one per file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod ingest;
+mod read;
+mod render;
+mod report;
+mod serve;
