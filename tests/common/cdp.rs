@@ -8,13 +8,15 @@ use std::io::{BufRead, BufReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use super::process::{spawn, Running};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The longest one DevTools command may take.
@@ -28,7 +30,7 @@ const F_DUPFD: i32 = 0;
 
 /// One headless Chromium with a new profile; closed (or killed) on drop.
 pub struct Chrome {
-    child: Child,
+    child: Running,
     to_chrome: Mutex<PipeWriter>,
     from_chrome: Mutex<Receiver<Value>>,
     next_id: AtomicU64,
@@ -76,7 +78,7 @@ pub fn launch() -> Option<Chrome> {
             Ok(())
         });
     }
-    let child = command.spawn().expect("start Chromium");
+    let child = spawn("Chromium", &mut command);
     drop((cmd_r, evt_w));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -206,8 +208,7 @@ impl Drop for Chrome {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Dropping `child` kills and reaps what did not close.
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one helper every integration test uses: a temp dir with its own database, and the real binary.
+//! Every child process is started through [`process::spawn`].
 #![allow(dead_code)]
 
 pub mod cdp;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -42,9 +44,10 @@ impl Env {
         Command::from_std(self.std_cmd())
     }
 
-    /// As `cmd`, for tests that need the child's pipes.
+    /// The binary as a `std` command: every run of `rollcall` in the tests is built here (start
+    /// long-running ones with [`process::spawn`]).
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcall"));
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"));
         c.current_dir(self.dir.path())
             .env("ROLLCALL_DB", self.db())
             .env_remove("ROLLCALL_QUERIES")

@@ -1,7 +1,12 @@
 //! Issue 2: ingest of user and device exports into snapshots, rejects, atomicity, locking.
 
-use crate::common::{emails, read, Env};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
 use serde_json::json;
+
+use crate::common::process::{spawn, Running};
+use crate::common::{emails, read, Env};
 
 const AS_OF: &str = "2026-11-26T12:00:00Z";
 
@@ -450,28 +455,20 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
     env.ingest("Email,License\nfirst@example.com,Assigned\n", None, AS_OF);
     let dir = env.path("big");
     env.ok(&["sample", "--users", "50000", "--out", dir.to_str().unwrap()]);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcall"))
-        .current_dir(env.dir.path())
-        .env("ROLLCALL_DB", env.db())
-        .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")
-        .args([
+    // Wait until the data is written and the commit is pending, then kill -9.
+    let mut child = paused_ingest(
+        &env,
+        60_000,
+        &[
             "ingest",
             "--quiet",
             "--users",
             dir.join("users.csv").to_str().unwrap(),
             "--devices",
             dir.join("devices.csv").to_str().unwrap(),
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the data is written and the commit is pending, then kill -9.
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-    assert!(line.contains("pausing"), "{line}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+        ],
+    );
+    child.kill_now();
     let snaps = env.json(&["snapshots", "--format", "json"]);
     assert_eq!(snaps.as_array().unwrap().len(), 1, "{snaps}");
     assert_eq!(emails(&users_json(&env, &[])), vec!["first@example.com"]);
@@ -492,18 +489,7 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
 fn a_second_writer_gets_one_clear_line() {
     let env = Env::new();
     let p = env.write("users.csv", "Email,License\na@example.com,Assigned\n");
-    let mut holder = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcall"))
-        .current_dir(env.dir.path())
-        .env("ROLLCALL_DB", env.db())
-        .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", "20000")
-        .args(["ingest", "--users", p.to_str().unwrap()])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(holder.stderr.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-    assert!(line.contains("pausing"), "{line}");
+    let mut holder = paused_ingest(&env, 20_000, &["ingest", "--users", p.to_str().unwrap()]);
     let err = env.fails(&["ingest", "--users", p.to_str().unwrap()], 3);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -513,8 +499,24 @@ fn a_second_writer_gets_one_clear_line() {
         )),
         "{err}"
     );
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    holder.kill_now();
+}
+
+/// `rollcall <args>` (an ingest) with the test pause before its commit, once it says it is
+/// pausing: its data is written and the commit (and the database lock) is pending.
+fn paused_ingest(env: &Env, pause_ms: u32, args: &[&str]) -> Running {
+    let mut child = spawn(
+        "a paused rollcall ingest",
+        env.std_cmd()
+            .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", pause_ms.to_string())
+            .args(args)
+            .stderr(Stdio::piped()),
+    );
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("pausing"), "{line}");
+    child
 }
 
 #[test]
@@ -754,16 +756,16 @@ fn a_closed_stdout_is_not_a_crash() {
         vec!["ingest", "--users", u.to_str().unwrap(), "--as-of", AS_OF],
         vec!["export", "-o", out_csv.to_str().unwrap()],
     ] {
-        let mut child = env
-            .std_cmd()
-            .args(&args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(
+            "rollcall",
+            env.std_cmd()
+                .args(&args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        );
         // The reader is gone before rollcall has written anything.
         drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = child.wait_with_output();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
@@ -772,13 +774,13 @@ fn a_closed_stdout_is_not_a_crash() {
     assert!(read(&out_csv).contains("a@example.com"));
 
     // A closed standard error: --strict still fails with its own code (2), not a panic (101).
-    let mut child = env
-        .std_cmd()
-        .args(["ingest", "--strict", "--users", u.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        "rollcall ingest --strict",
+        env.std_cmd()
+            .args(["ingest", "--strict", "--users", u.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
     drop(child.stderr.take());
     assert_eq!(child.wait().unwrap().code(), Some(2));
 }

@@ -6,10 +6,11 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::process::{spawn, Running};
 use crate::common::{cdp, csp_of, sha256_hex, truth_value, Env};
 use rollcall::sample::{UserTruth, DEFAULT_AS_OF};
 use serde_json::{json, Value};
@@ -37,7 +38,7 @@ fn has_text(u: &UserTruth, needle: &str) -> bool {
 
 /// `rollcall serve --port 0 …` as a child; killed on drop.
 struct Server {
-    child: Child,
+    _child: Running,
     port: u16,
     url: String,
     stderr: Arc<Mutex<String>>,
@@ -45,22 +46,20 @@ struct Server {
 
 impl Server {
     fn start(env: &Env, extra: &[&str]) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("rollcall"))
-            .args(["serve", "--port", "0"])
-            .args(extra)
-            .env("ROLLCALL_DB", env.db())
-            .env_remove("ROLLCALL_QUERIES")
-            .current_dir(env.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start rollcall serve");
+        let mut child = spawn(
+            "rollcall serve",
+            env.std_cmd()
+                .args(["serve", "--port", "0"])
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        );
         let stdout = child.stdout.take().unwrap();
         let stderr_pipe = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut server = Server {
-            child,
+            _child: child,
             port: 0,
             url: String::new(),
             stderr: stderr.clone(),
@@ -130,13 +129,6 @@ impl Server {
 
     fn raw(&self, request: &str) -> Resp {
         http(self.port, request)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -594,14 +586,7 @@ fn a_scoped_server_narrows_everything() {
     assert!(html.contains("<title>Pending only</title>"));
 
     // A bad scope never starts listening.
-    let out = Command::new(assert_cmd::cargo::cargo_bin("rollcall"))
-        .args(["serve", "--port", "0", "--filter", "no-such-filter"])
-        .env("ROLLCALL_DB", env.db())
-        .env_remove("ROLLCALL_QUERIES")
-        .current_dir(env.dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = env.run(&["serve", "--port", "0", "--filter", "no-such-filter"]);
     assert_eq!(
         out.status.code(),
         Some(2),
