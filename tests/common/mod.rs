@@ -4,11 +4,14 @@
 
 pub mod cdp;
 pub mod process;
+pub mod truth;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+
+use truth::UserTruth;
 
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -130,7 +133,7 @@ impl Env {
             "--devices",
             dir.join("devices.csv").to_str().unwrap(),
             "--as-of",
-            rollcall::sample::DEFAULT_AS_OF,
+            truth::DEFAULT_AS_OF,
             "--quiet",
         ]);
         dir
@@ -149,23 +152,6 @@ pub fn emails(v: &serde_json::Value) -> Vec<String> {
 
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
-}
-
-/// The instant every sample organisation is generated and ingested at.
-pub fn as_of() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(rollcall::sample::DEFAULT_AS_OF)
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
-
-/// The `--reminders` bucket of a count, from the generator's truth.
-pub fn bucket(n: u32) -> &'static str {
-    match n {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        _ => "3+",
-    }
 }
 
 /// The Content-Security-Policy of a page, HTML escapes decoded.
@@ -196,38 +182,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A sample organisation written and ingested by the binary, with the generator's own truth.
-pub fn sample_org(users: u64, seed: u64) -> (Env, Vec<rollcall::sample::UserTruth>) {
+pub fn sample_org(users: u64, seed: u64) -> (Env, Vec<UserTruth>) {
     let env = Env::new();
     env.sample(users, seed);
-    let t = rollcall::sample::truth(&rollcall::sample::SampleOptions {
-        users,
-        seed,
-        as_of: as_of(),
-    });
-    assert_eq!(t.len() as u64, users);
-    (env, t)
-}
-
-/// The value a user has in a dimension, from the generator's truth.
-/// A user's value in a filter dimension, from the generator's truth (never from rollcall's SQL).
-pub fn truth_value(u: &rollcall::sample::UserTruth, dim: &str, window: i64) -> String {
-    match dim {
-        "license" => if u.license_assigned {
-            "assigned"
-        } else {
-            "unassigned"
-        }
-        .into(),
-        "status" => u.status.into(),
-        "activity" => u.activity(as_of(), window).into(),
-        "hub" => if u.hub_authenticated {
-            "authenticated"
-        } else {
-            "never"
-        }
-        .into(),
-        "scim" => if u.scim { "yes" } else { "no" }.into(),
-        "reminders" => bucket(u.reminders_sent).into(),
-        _ => unreachable!(),
-    }
+    (env, truth::sample(users, seed))
 }

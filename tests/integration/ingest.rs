@@ -6,7 +6,7 @@ use std::process::Stdio;
 use serde_json::json;
 
 use crate::common::process::{spawn, Running};
-use crate::common::{emails, read, Env};
+use crate::common::{emails, read, truth, Env};
 
 const AS_OF: &str = "2026-11-26T12:00:00Z";
 
@@ -622,13 +622,8 @@ fn bundled_sample_data_ingests_without_rejects() {
     ]);
     assert!(out.contains("0 rejected"), "{out}");
     // Every status, activity and hub state is represented (checked against the generator's truth).
-    let truth = rollcall::sample::truth(&rollcall::sample::SampleOptions {
-        users: 300,
-        seed: 42,
-        as_of: chrono::DateTime::parse_from_rfc3339(AS_OF)
-            .unwrap()
-            .with_timezone(&chrono::Utc),
-    });
+    assert_eq!(AS_OF, truth::DEFAULT_AS_OF);
+    let truth = truth::sample(300, 42);
     let s = env.json(&["summary", "--format", "json"]);
     assert_eq!(s["total"], truth.len() as u64);
     for f in s["facets"].as_array().unwrap() {

@@ -1,16 +1,16 @@
 //! Issue 3: filters, search, summary, show, export and ad-hoc SQL, checked against the
 //! generator's own truth (never by re-running the SQL under test).
 
-use crate::common;
-use crate::common::{as_of, emails, read, truth_value, Env};
 use chrono::Duration;
-use rollcall::sample::UserTruth;
+
+use crate::common::truth::{as_of, count, has_text, truth_value, UserTruth};
+use crate::common::{emails, read, sha256_hex, Env};
 
 const N: u64 = 600;
 const SEED: u64 = 7;
 
 fn org() -> (Env, Vec<UserTruth>) {
-    common::sample_org(N, SEED)
+    crate::common::sample_org(N, SEED)
 }
 
 fn total(env: &Env, args: &[&str]) -> u64 {
@@ -36,7 +36,7 @@ fn every_filter_value_matches_the_generator_truth() {
     for (dim, values) in DIMS {
         let mut sum = 0;
         for v in *values {
-            let want = t.iter().filter(|u| truth_value(u, dim, 30) == *v).count() as u64;
+            let want = count(&t, |u| truth_value(u, dim, 30) == *v);
             assert!(want > 0, "the sample should cover {dim}={v}");
             let flag = format!("--{dim}");
             assert_eq!(total(&env, &[&flag, v]), want, "{dim}={v}");
@@ -55,17 +55,18 @@ fn every_filter_value_matches_the_generator_truth() {
 #[test]
 fn combinations_and_or_within_a_filter() {
     let (env, t) = org();
-    let count = |f: &dyn Fn(&UserTruth) -> bool| t.iter().filter(|u| f(u)).count() as u64;
     assert_eq!(
         total(&env, &["--status", "pending", "--status", "no-license"]),
-        count(&|u| u.status == "pending" || u.status == "no-license")
+        count(&t, |u| u.status == "pending" || u.status == "no-license")
     );
     assert_eq!(
         total(
             &env,
             &["--status", "using", "--hub", "never", "--scim", "yes"]
         ),
-        count(&|u| u.status == "using" && !u.hub_authenticated && u.scim)
+        count(&t, |u| u.status == "using"
+            && !u.hub_authenticated
+            && u.scim)
     );
     assert_eq!(
         total(
@@ -79,7 +80,8 @@ fn combinations_and_or_within_a_filter() {
                 "inactive"
             ]
         ),
-        count(&|u| u.license_assigned && u.activity(as_of(), 30) != "active")
+        count(&t, |u| u.license_assigned
+            && u.activity(as_of(), 30) != "active")
     );
     assert_eq!(
         total(
@@ -93,7 +95,7 @@ fn combinations_and_or_within_a_filter() {
                 "2"
             ]
         ),
-        count(&|u| u.status == "pending" && u.reminders_sent >= 2)
+        count(&t, |u| u.status == "pending" && u.reminders_sent >= 2)
     );
 }
 
@@ -101,10 +103,7 @@ fn combinations_and_or_within_a_filter() {
 fn window_days_and_as_of_move_the_activity_boundary() {
     let (env, t) = org();
     for w in [1i64, 7, 30, 90] {
-        let want = t
-            .iter()
-            .filter(|u| u.activity(as_of(), w) == "active")
-            .count() as u64;
+        let want = count(&t, |u| u.activity(as_of(), w) == "active");
         assert_eq!(
             total(
                 &env,
@@ -115,10 +114,9 @@ fn window_days_and_as_of_move_the_activity_boundary() {
         );
     }
     let later = as_of() + Duration::days(10);
-    let want = t
-        .iter()
-        .filter(|u| u.last_used.is_some_and(|l| l > later - Duration::days(30)))
-        .count() as u64;
+    let want = count(&t, |u| {
+        u.last_used.is_some_and(|l| l > later - Duration::days(30))
+    });
     assert_eq!(
         total(
             &env,
@@ -139,11 +137,7 @@ fn search_is_case_insensitive_and_unicode_aware() {
         "müller",
         "zz-nothing",
     ] {
-        let n = needle.to_lowercase();
-        let want = t
-            .iter()
-            .filter(|u| u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n))
-            .count() as u64;
+        let want = count(&t, |u| has_text(u, needle));
         assert_eq!(total(&env, &["--search", needle]), want, "search {needle}");
     }
     let v = env.json(&["users", "--format", "json", "--search", "zoë ångström"]);
@@ -341,14 +335,11 @@ fn export_and_manifest_are_byte_identical_on_a_rerun() {
         serde_json::json!(["pending"])
     );
     assert!(m["sql"].as_str().unwrap().contains("FROM users"));
-    assert_eq!(
-        m["files"][0]["sha256"],
-        rollcall::util::sha256_hex(&first.0)
-    );
+    assert_eq!(m["files"][0]["sha256"], sha256_hex(&first.0));
     let inputs = m["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 2);
     let users_csv = std::fs::read(env.path(&format!("sample-{N}-{SEED}/users.csv"))).unwrap();
-    assert_eq!(inputs[0]["sha256"], rollcall::util::sha256_hex(&users_csv));
+    assert_eq!(inputs[0]["sha256"], sha256_hex(&users_csv));
 }
 
 #[test]
@@ -400,8 +391,8 @@ fn summary_funnel_and_facets_match_truth() {
     let (env, t) = org();
     let s = env.json(&["summary", "--format", "json"]);
     assert_eq!(s["total"], N);
-    let using = t.iter().filter(|u| u.status == "using").count() as u64;
-    let assigned = t.iter().filter(|u| u.license_assigned).count() as u64;
+    let using = count(&t, |u| u.status == "using");
+    let assigned = count(&t, |u| u.license_assigned);
     assert_eq!(s["funnel"][0]["count"], N);
     assert_eq!(s["funnel"][1]["count"], assigned);
     assert_eq!(s["funnel"][4]["count"], using);
@@ -409,10 +400,7 @@ fn summary_funnel_and_facets_match_truth() {
         let dim = f["dimension"].as_str().unwrap();
         for v in f["values"].as_array().unwrap() {
             let value = v["value"].as_str().unwrap();
-            let want = t
-                .iter()
-                .filter(|u| truth_value(u, dim, 30) == value)
-                .count() as u64;
+            let want = count(&t, |u| truth_value(u, dim, 30) == value);
             assert_eq!(v["count"], want, "{dim}={value}");
         }
     }
@@ -527,7 +515,7 @@ fn custom_filter_in_a_user_folder() {
     env.write("myq/broken.sql", "-- Broken on purpose.\nstatus = = 'x'\n");
     let dir = env.path("myq");
     let d = dir.to_str().unwrap();
-    let want = t.iter().filter(|u| u.reminders_sent >= 4).count() as u64;
+    let want = count(&t, |u| u.reminders_sent >= 4);
     assert!(want > 0);
     assert_eq!(
         total(&env, &["--queries", d, "--filter", "heavy-reminders"]),

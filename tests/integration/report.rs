@@ -2,7 +2,7 @@
 //! reproducibility, and the interactive page opened over `file://` in real headless Chromium:
 //! search, filters, live counts, the URL fragment, details, CSV text and download, hostile data,
 //! screenshots and printing. Every count is checked against the generator's own truth
-//! (`rollcall::sample::truth`), never against rollcall's SQL. Every page must log no error and
+//! (`common::truth`), never against rollcall's SQL. Every page must log no error and
 //! request nothing from the network.
 
 use std::cell::RefCell;
@@ -10,13 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::common::{as_of, csp_of, read, sha256_hex, Env};
-use rollcall::sample::{truth, SampleOptions, UserTruth};
+use crate::common::truth::{self, Sel, UserTruth};
+use crate::common::{csp_of, read, sha256_hex, Env};
 use serde_json::{json, Value};
 
 const N: u64 = 600;
 const SEED: u64 = 7;
-const WINDOW: i64 = 30;
 /// The longest any wait or poll may take.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -29,94 +28,6 @@ const DIMS: &[(&str, &[&str])] = &[
 ];
 
 const CSV_HEADER: &str = "name,email,scim,last_used,license,status,activity,hub,reminders_sent";
-
-// ---------------------------------------------------------------------------------------------
-// Ground truth
-
-fn sample_truth() -> Vec<UserTruth> {
-    let t = truth(&SampleOptions {
-        users: N,
-        seed: SEED,
-        as_of: as_of(),
-    });
-    assert_eq!(t.len() as u64, N);
-    t
-}
-
-/// A user's value in one of the page's dimensions, from the generator's truth.
-fn value_of(u: &UserTruth, dim: &str) -> &'static str {
-    match dim {
-        "license" => {
-            if u.license_assigned {
-                "assigned"
-            } else {
-                "unassigned"
-            }
-        }
-        "status" => u.status,
-        "activity" => u.activity(as_of(), WINDOW),
-        "hub" => {
-            if u.hub_authenticated {
-                "authenticated"
-            } else {
-                "never"
-            }
-        }
-        other => panic!("no dimension {other}"),
-    }
-}
-
-/// Name or email contains the needle, case-folded.
-fn contains_text(u: &UserTruth, needle: &str) -> bool {
-    let n = needle.to_lowercase();
-    u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n)
-}
-
-/// A selection as the page holds it: values OR-ed within a dimension, dimensions and the search AND-ed.
-#[derive(Debug, Clone, Default)]
-struct Sel {
-    dims: BTreeMap<&'static str, Vec<&'static str>>,
-    q: Option<String>,
-}
-
-impl Sel {
-    fn with(mut self, dim: &'static str, value: &'static str) -> Sel {
-        self.dims.entry(dim).or_default().push(value);
-        self
-    }
-
-    fn search(mut self, q: &str) -> Sel {
-        self.q = Some(q.to_string());
-        self
-    }
-
-    /// Whether `u` matches, ignoring the dimension `skip` (for facet counts).
-    fn keeps(&self, u: &UserTruth, skip: Option<&str>) -> bool {
-        self.dims
-            .iter()
-            .filter(|(d, _)| Some(**d) != skip)
-            .all(|(d, vals)| vals.contains(&value_of(u, d)))
-            && self.q.as_deref().is_none_or(|q| contains_text(u, q))
-    }
-
-    fn count(&self, t: &[UserTruth]) -> u64 {
-        t.iter().filter(|u| self.keeps(u, None)).count() as u64
-    }
-
-    fn emails(&self, t: &[UserTruth]) -> BTreeSet<String> {
-        t.iter()
-            .filter(|u| self.keeps(u, None))
-            .map(|u| u.email.to_lowercase())
-            .collect()
-    }
-
-    /// What `#c-<dim>-<value>` should show: users matching every other dimension and the search.
-    fn facet(&self, t: &[UserTruth], dim: &str, value: &str) -> u64 {
-        t.iter()
-            .filter(|u| self.keeps(u, Some(dim)) && value_of(u, dim) == value)
-            .count() as u64
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -137,7 +48,7 @@ fn org() -> Org {
     let url = file_url(&out.join("index.html"));
     Org {
         _env: env,
-        truth: sample_truth(),
+        truth: truth::sample(N, SEED),
         out,
         url,
     }

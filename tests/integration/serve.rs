@@ -2,7 +2,6 @@
 //! 127.0.0.1 with hand-written HTTP/1.1, and its report opened in headless Chromium. Counts are
 //! checked against the generator's truth; `/users.csv` against `rollcall export`.
 
-use crate::common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,8 +10,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::process::{spawn, Running};
-use crate::common::{cdp, csp_of, sha256_hex, truth_value, Env};
-use rollcall::sample::{UserTruth, DEFAULT_AS_OF};
+use crate::common::truth::{count, has_text, truth_value, Sel, UserTruth, DEFAULT_AS_OF};
+use crate::common::{cdp, csp_of, emails, sha256_hex, Env};
 use serde_json::{json, Value};
 
 const N: u64 = 600;
@@ -21,16 +20,7 @@ const SEED: u64 = 7;
 const WAIT: Duration = Duration::from_secs(10);
 
 fn org() -> (Env, Vec<UserTruth>) {
-    common::sample_org(N, SEED)
-}
-
-fn count_of(t: &[UserTruth], f: impl Fn(&UserTruth) -> bool) -> u64 {
-    t.iter().filter(|u| f(u)).count() as u64
-}
-
-fn has_text(u: &UserTruth, needle: &str) -> bool {
-    let n = needle.to_lowercase();
-    u.name.to_lowercase().contains(&n) || u.email.to_lowercase().contains(&n)
+    crate::common::sample_org(N, SEED)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +351,7 @@ fn routes_answer_like_the_cli_and_the_truth() {
     assert_eq!(m["files"][0]["bytes"], want.len() as u64);
 
     // /api/users with filters, limits and search.
-    let pending = count_of(&t, |u| u.status == "pending");
+    let pending = count(&t, |u| u.status == "pending");
     let v = server.json("/api/users?status=pending&limit=5");
     assert_eq!(v["total"], pending, "pending users");
     assert_eq!(v["users"].as_array().unwrap().len(), 5);
@@ -377,19 +367,13 @@ fn routes_answer_like_the_cli_and_the_truth() {
     assert_eq!(v["users"].as_array().unwrap().len(), 5);
     assert_eq!(v["offset"], 5);
 
-    let zoe = count_of(&t, |u| has_text(u, "zoë"));
+    let zoe = count(&t, |u| has_text(u, "zoë"));
     let v = server.json("/api/users?search=zo%C3%AB&limit=1000");
     assert_eq!(v["total"], zoe, "search zoë");
-    let emails: BTreeSet<String> = common::emails(&v)
-        .into_iter()
-        .map(|e| e.to_lowercase())
-        .collect();
-    assert!(emails.contains("zoe.angstrom@example.com"), "{emails:?}");
+    let found: BTreeSet<String> = emails(&v).into_iter().map(|e| e.to_lowercase()).collect();
+    assert!(found.contains("zoe.angstrom@example.com"), "{found:?}");
     let v = server.json("/api/users?search=ZO%C3%8B+%C3%85NGSTR%C3%96M&limit=1000");
-    let got: BTreeSet<String> = common::emails(&v)
-        .into_iter()
-        .map(|e| e.to_lowercase())
-        .collect();
+    let got: BTreeSet<String> = emails(&v).into_iter().map(|e| e.to_lowercase()).collect();
     let want: BTreeSet<String> = t
         .iter()
         .filter(|u| has_text(u, "zoë ångström"))
@@ -398,9 +382,11 @@ fn routes_answer_like_the_cli_and_the_truth() {
     assert!(want.contains("zoe.angstrom@example.com"));
     assert_eq!(got, want, "search with + as a space");
 
-    let combo = count_of(&t, |u| {
-        ["pending", "no-license"].contains(&u.status) && truth_value(u, "activity", 30) == "never"
-    });
+    let combo = Sel::default()
+        .with("status", "pending")
+        .with("status", "no-license")
+        .with("activity", "never")
+        .count(&t);
     for q in [
         "status=pending&status=no-license&activity=never",
         "status=pending,no-license&activity=never",
@@ -434,7 +420,7 @@ fn routes_answer_like_the_cli_and_the_truth() {
             let value = v["value"].as_str().unwrap();
             assert_eq!(
                 v["count"],
-                count_of(&t, |u| truth_value(u, dim, 30) == value),
+                count(&t, |u| truth_value(u, dim, 30) == value),
                 "summary {dim}={value}"
             );
         }
@@ -538,7 +524,7 @@ fn routes_answer_like_the_cli_and_the_truth() {
     );
     assert_eq!(after["total"], 2);
     assert_eq!(
-        common::emails(&after),
+        emails(&after),
         vec!["new.one@example.com", "new.two@example.com"]
     );
     let html = server.get("/").text();
@@ -555,12 +541,13 @@ fn routes_answer_like_the_cli_and_the_truth() {
 fn a_scoped_server_narrows_everything() {
     let (env, t) = org();
     let server = Server::start(&env, &["--status", "pending", "--title", "Pending only"]);
-    let pending = count_of(&t, |u| u.status == "pending");
+    let pending = count(&t, |u| u.status == "pending");
     assert_eq!(server.json("/api/users?limit=0")["total"], pending);
     assert_eq!(server.json("/api/summary")["matches"], pending);
-    let never = count_of(&t, |u| {
-        u.status == "pending" && truth_value(u, "activity", 30) == "never"
-    });
+    let never = Sel::default()
+        .with("status", "pending")
+        .with("activity", "never")
+        .count(&t);
     assert_eq!(
         server.json("/api/users?activity=never&limit=0")["total"],
         never,
@@ -683,16 +670,16 @@ fn the_served_report_works_in_chromium() {
         "return window.rollcall.visibleCount()",
         &json!(N),
     );
-    let count = eval(
+    let count_text = eval(
         &chrome,
         &s,
         "return document.getElementById('count').textContent",
     )
     .unwrap();
-    assert_eq!(count, json!(format!("{N} of {N} users")));
+    assert_eq!(count_text, json!(format!("{N} of {N} users")));
 
     // The fragment filters the served page too.
-    let pending = count_of(&t, |u| u.status == "pending");
+    let pending = count(&t, |u| u.status == "pending");
     eval(
         &chrome,
         &s,
@@ -706,7 +693,7 @@ fn the_served_report_works_in_chromium() {
         "return window.rollcall.visibleCount()",
         &json!(pending),
     );
-    let zoe = count_of(&t, |u| has_text(u, "zoë"));
+    let zoe = count(&t, |u| has_text(u, "zoë"));
     eval(&chrome, &s, "location.hash = '#q=zo%C3%AB'; return true").unwrap();
     wait_for(
         &chrome,
