@@ -1,7 +1,10 @@
 //! A minimal Chrome DevTools Protocol client over `--remote-debugging-pipe` (std only), shared
-//! by the browser tests. Why not a crate: the WebDriver/CDP crates pull `url`/`idna`, whose
-//! proc-macro dependencies switch on extra `syn` features; Cargo then builds DuckDB's build
-//! script differently for `cargo test` than for `cargo run`, compiling the bundled C++ twice.
+//! by the browser tests (which reach it through [`super::probe`]). Headless Chromium is spoken
+//! to on a pipe: commands in on fd 3, replies and events out on fd 4, each message
+//! NUL-terminated JSON; no WebDriver, no WebSocket, no network port. Why not a crate: the
+//! WebDriver/CDP crates pull `url`/`idna`, whose proc-macro dependencies switch on extra `syn`
+//! features; Cargo then builds DuckDB's build script differently for `cargo test` than for
+//! `cargo run`, compiling the bundled C++ twice.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, PipeWriter, Write};

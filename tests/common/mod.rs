@@ -3,15 +3,20 @@
 #![allow(dead_code)]
 
 pub mod cdp;
+pub mod probe;
 pub mod process;
 pub mod truth;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 use assert_cmd::Command;
 
 use truth::UserTruth;
+
+/// The longest any wait, poll or request in a test may take.
+pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct Env {
     pub dir: tempfile::TempDir,

@@ -9,15 +9,14 @@ use std::process::Stdio;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::probe::Probe;
 use crate::common::process::{spawn, Running};
 use crate::common::truth::{count, has_text, truth_value, Sel, UserTruth, DEFAULT_AS_OF};
-use crate::common::{cdp, csp_of, emails, sha256_hex, Env};
+use crate::common::{cdp, csp_of, emails, sha256_hex, Env, WAIT};
 use serde_json::{json, Value};
 
 const N: u64 = 600;
 const SEED: u64 = 7;
-/// The longest any wait, poll or request may take.
-const WAIT: Duration = Duration::from_secs(10);
 
 fn org() -> (Env, Vec<UserTruth>) {
     crate::common::sample_org(N, SEED)
@@ -144,7 +143,7 @@ impl Resp {
     }
 }
 
-/// Sends one raw request and reads one response (Content-Length or chunked), within WAIT.
+/// Sends one raw request and reads one response (Content-Length or chunked), within [`WAIT`].
 fn http(port: u16, request: &str) -> Resp {
     let head_only = request.starts_with("HEAD ");
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -588,46 +587,7 @@ fn a_scoped_server_narrows_everything() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The served report in Chromium (the same DevTools-over-a-pipe client as report.rs)
-//
-// The browser: headless Chromium spoken to over the Chrome DevTools Protocol on a pipe
-// (`--remote-debugging-pipe`: commands in on fd 3, replies and events out on fd 4, each message
-// NUL-terminated JSON). Only std and serde_json: no WebDriver, no WebSocket, no network port.
-
-/// Evaluates `body` as an async function in the page of `session`.
-fn eval(chrome: &cdp::Chrome, session: &str, body: &str) -> Result<Value, String> {
-    let r = chrome.call(
-        Some(session),
-        "Runtime.evaluate",
-        json!({
-            "expression": format!("(async () => {{ {body} }})()"),
-            "returnByValue": true,
-            "awaitPromise": true,
-        }),
-    )?;
-    match r.get("exceptionDetails") {
-        Some(ex) => Err(format!("{} {}", ex["text"], ex["exception"]["description"])),
-        None => Ok(r["result"]["value"].clone()),
-    }
-}
-
-fn wait_for(chrome: &cdp::Chrome, session: &str, what: &str, body: &str, want: &Value) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let got = eval(chrome, session, body);
-        if got
-            .as_ref()
-            .is_ok_and(|g| g == want || (g.is_number() && g.as_f64() == want.as_f64()))
-        {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: waited {WAIT:?} for {want}, last saw {got:?}"
-        );
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
+// The served report in Chromium (through the same probe as the report's tests)
 
 #[test]
 fn the_served_report_works_in_chromium() {
@@ -636,137 +596,56 @@ fn the_served_report_works_in_chromium() {
     let server = Server::start(&env, &[]);
     let base = server.url.clone();
 
-    let target = chrome
-        .call(None, "Target.createTarget", json!({"url": "about:blank"}))
-        .unwrap();
-    let attached = chrome
-        .call(
-            None,
-            "Target.attachToTarget",
-            json!({"targetId": target["targetId"], "flatten": true}),
-        )
-        .unwrap();
-    let s = attached["sessionId"].as_str().unwrap().to_string();
-    for domain in ["Page", "Runtime", "Log", "Network"] {
-        chrome
-            .call(Some(&s), &format!("{domain}.enable"), json!({}))
-            .unwrap();
-    }
-    let nav = chrome
-        .call(Some(&s), "Page.navigate", json!({ "url": base }))
-        .unwrap();
-    assert!(nav.get("errorText").is_none(), "{nav}");
-    wait_for(
-        &chrome,
-        &s,
-        "the served page becomes interactive",
-        "return !!(document.body && document.body.dataset.ready === '1' && window.rollcall)",
-        &json!(true),
-    );
-    wait_for(
-        &chrome,
-        &s,
+    let page = Probe::open(&chrome, &base);
+    page.wait_for(
         "every user is listed",
         "return window.rollcall.visibleCount()",
         &json!(N),
     );
-    let count_text = eval(
-        &chrome,
-        &s,
-        "return document.getElementById('count').textContent",
-    )
-    .unwrap();
+    let count_text = page.eval("return document.getElementById('count').textContent");
     assert_eq!(count_text, json!(format!("{N} of {N} users")));
 
     // The fragment filters the served page too.
     let pending = count(&t, |u| u.status == "pending");
-    eval(
-        &chrome,
-        &s,
-        "location.hash = '#status=pending'; return true",
-    )
-    .unwrap();
-    wait_for(
-        &chrome,
-        &s,
+    page.eval("location.hash = '#status=pending'; return true");
+    page.wait_for(
         "#status=pending",
         "return window.rollcall.visibleCount()",
         &json!(pending),
     );
     let zoe = count(&t, |u| has_text(u, "zoë"));
-    eval(&chrome, &s, "location.hash = '#q=zo%C3%AB'; return true").unwrap();
-    wait_for(
-        &chrome,
-        &s,
+    page.eval("location.hash = '#q=zo%C3%AB'; return true");
+    page.wait_for(
         "#q=zoë",
         "return window.rollcall.visibleCount()",
         &json!(zoe),
     );
-    let rows = eval(
-        &chrome,
-        &s,
-        "return [...document.querySelectorAll('#users-table [data-email]')].map(e => e.dataset.email)",
-    )
-    .unwrap();
+    let rows = page.rendered_emails();
     assert!(
-        rows.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e == "zoe.angstrom@example.com"),
-        "ZOË's row is rendered: {rows}"
+        rows.iter().any(|e| e == "zoe.angstrom@example.com"),
+        "ZOË's row is rendered: {rows:?}"
     );
 
     // The page's CSV is the server's /users.csv.
-    eval(&chrome, &s, "location.hash = '#'; return true").unwrap();
-    wait_for(
-        &chrome,
-        &s,
+    page.eval("location.hash = '#'; return true");
+    page.wait_for(
         "no filters",
         "return window.rollcall.visibleCount()",
         &json!(N),
     );
-    let csv = eval(&chrome, &s, "return window.rollcall.csvText()").unwrap();
     assert!(
-        csv.as_str() == Some(server.get("/users.csv").text().as_str()),
+        page.csv_text() == server.get("/users.csv").text(),
         "csvText() equals /users.csv"
     );
 
-    // Nothing logged as an error, no dialog, no request beyond the server.
-    chrome.pump(Duration::from_millis(200));
-    let events = chrome.take_events(&s);
-    let mut problems = Vec::new();
-    let mut requests = Vec::new();
-    for e in &events {
-        let p = &e["params"];
-        match e["method"].as_str().unwrap_or("") {
-            "Runtime.consoleAPICalled" if p["type"] == "error" || p["type"] == "assert" => {
-                problems.push(format!("console.{}: {}", p["type"], p["args"]))
-            }
-            "Runtime.exceptionThrown" => {
-                problems.push(format!("exception: {}", p["exceptionDetails"]))
-            }
-            "Log.entryAdded" if p["entry"]["level"] == "error" => {
-                problems.push(format!("log error: {}", p["entry"]))
-            }
-            "Page.javascriptDialogOpening" => problems.push(format!("dialog: {}", p["message"])),
-            "Network.requestWillBeSent" => {
-                requests.push(p["request"]["url"].as_str().unwrap_or("").to_string())
-            }
-            _ => {}
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "the served page logged errors:\n{}",
-        problems.join("\n")
-    );
+    // Nothing logged as an error, no dialog, no request beyond the server; the page itself was
+    // requested from it.
+    let same_server =
+        |u: &str| u.starts_with(&base) || u.starts_with("data:") || u.starts_with("blob:");
+    page.assert_clean(&same_server);
+    let requests = page.requests();
     assert!(
         requests.iter().any(|u| u == &base),
         "the page itself was requested: {requests:?}"
     );
-    let foreign: Vec<&String> = requests
-        .iter()
-        .filter(|u| !u.starts_with(&base) && !u.starts_with("data:") && !u.starts_with("blob:"))
-        .collect();
-    assert!(foreign.is_empty(), "requests beyond {base}: {foreign:?}");
 }
