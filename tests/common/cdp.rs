@@ -5,7 +5,6 @@
 //! WebDriver/CDP crates pull `url`/`idna`, whose proc-macro dependencies switch on extra `syn`
 //! features; Cargo then builds DuckDB's build script differently for `cargo test` than for
 //! `cargo run`, compiling the bundled C++ twice.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;

@@ -1,6 +1,6 @@
-//! The one helper every integration test uses: a temp dir with its own database, and the real binary.
-//! Every child process is started through [`process::spawn`].
-#![allow(dead_code)]
+//! The helpers every integration test uses: a temp dir with its own database and the real binary
+//! ([`Env`]), the one way to start a child process ([`process`]), expected values from the
+//! generator's truth ([`truth`]), and headless Chromium ([`cdp`], driven through [`probe`]).
 
 pub mod cdp;
 pub mod probe;
