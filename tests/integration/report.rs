@@ -1,9 +1,9 @@
 //! The static HTML report (`rollcall report`): its server-rendered markup (an insta snapshot),
 //! reproducibility, and the interactive page opened over `file://` in real headless Chromium:
 //! search, filters, live counts, the URL fragment, details, CSV text and download, hostile data,
-//! screenshots and printing. Every count is checked against the generator's own truth
-//! (`common::truth`), never against rollcall's SQL. Every page must log no error and
-//! request nothing from the network.
+//! screenshots and printing (those need Chromium and are `#[ignore]`d; `.ci/run` runs them).
+//! Every count is checked against the generator's own truth (`common::truth`), never against
+//! rollcall's SQL. Every page must log no error and request nothing from the network.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -275,8 +275,9 @@ fn report_markup_snapshot_and_reproducibility() {
 // The interactive page
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn search_filters_and_live_counts_match_truth() {
-    let Some(chrome) = cdp::launch() else { return };
+    let chrome = cdp::launch();
     let o = org();
     let t = &o.truth;
     let page = Probe::open(&chrome, &o.url);
@@ -420,8 +421,9 @@ fn search_filters_and_live_counts_match_truth() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn fragment_round_trip_sort_and_chart_links() {
-    let Some(chrome) = cdp::launch() else { return };
+    let chrome = cdp::launch();
     let o = org();
     let t = &o.truth;
     let page = Probe::open(&chrome, &o.url);
@@ -602,8 +604,9 @@ fn fragment_round_trip_sort_and_chart_links() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn details_for_each_status() {
-    let Some(chrome) = cdp::launch() else { return };
+    let chrome = cdp::launch();
     let o = org();
     let t = &o.truth;
     let page = Probe::open(&chrome, &o.url);
@@ -757,8 +760,9 @@ fn details_for_each_status() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn csv_text_and_download() {
-    let Some(chrome) = cdp::launch() else { return };
+    let chrome = cdp::launch();
     let o = org();
     let t = &o.truth;
     let page = Probe::open(&chrome, &o.url);
@@ -866,9 +870,11 @@ fn first_difference(a: &str, b: &str) -> String {
     )
 }
 
-#[test]
-fn hostile_names_stay_text_and_are_guarded() {
-    let Some(chrome) = cdp::launch() else { return };
+/// The formula one hostile user has for a name.
+const HOSTILE_FORMULA: &str = "=HYPERLINK(\"http://evil.example/x\",\"click\")";
+
+/// Writes the hostile organisation's report; returns the env and the report folder.
+fn hostile_report() -> (Env, PathBuf) {
     let env = Env::new();
     env.ingest(
         "Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n\
@@ -890,6 +896,14 @@ fn hostile_names_stay_text_and_are_guarded() {
         "<b>Report</b> & <i>co</i>",
         "--quiet",
     ]);
+    (env, out)
+}
+
+/// The files (no browser): names, title and device data are escaped in the HTML, and users.csv
+/// guards the formula.
+#[test]
+fn hostile_names_are_escaped_and_guarded_in_the_files() {
+    let (_env, out) = hostile_report();
     let html = read(&out.join("index.html"));
     assert!(
         !html.contains("<script>alert(1)"),
@@ -904,8 +918,7 @@ fn hostile_names_stay_text_and_are_guarded() {
         "the title reached the HTML unescaped"
     );
 
-    let formula = "=HYPERLINK(\"http://evil.example/x\",\"click\")";
-    let guarded = format!("'{formula}");
+    let guarded = format!("'{HOSTILE_FORMULA}");
     let users_csv = read(&out.join("users.csv"));
     let (_, rows) = csv_records(&users_csv);
     let names: BTreeMap<&str, &str> = rows
@@ -920,7 +933,18 @@ fn hostile_names_stay_text_and_are_guarded() {
         names["xss@example.com"], "<script>alert(1)</script>",
         "other text is kept as is"
     );
+}
 
+/// The page in Chromium: the same data stays text in the table, the title and the details, and
+/// the page's CSV is users.csv.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn hostile_names_stay_text_in_the_page() {
+    let chrome = cdp::launch();
+    let (_env, out) = hostile_report();
+    let formula = HOSTILE_FORMULA;
+    let guarded = format!("'{formula}");
+    let users_csv = read(&out.join("users.csv"));
     let url = file_url(&out.join("index.html"));
     let page = Probe::open(&chrome, &url);
     page.expect_count("three users", 3, 3);
@@ -982,8 +1006,9 @@ fn hostile_names_stay_text_and_are_guarded() {
 }
 
 #[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn screenshots_and_print() {
-    let Some(chrome) = cdp::launch() else { return };
+    let chrome = cdp::launch();
     let o = org();
     let t = &o.truth;
     let page = Probe::open(&chrome, &o.url);
