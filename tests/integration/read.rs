@@ -1,7 +1,11 @@
 //! Issue 3: filters, search, summary, show, export and ad-hoc SQL, checked against the
 //! generator's own truth (never by re-running the SQL under test).
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
 use chrono::Duration;
+use serde_json::{json, Value};
 
 use crate::common::truth::{as_of, count, has_text, truth_value, UserTruth};
 use crate::common::{emails, read, sha256_hex, Env};
@@ -479,30 +483,237 @@ fn saved_queries_run_and_are_listed() {
         assert!(list.contains(name), "{list}");
         env.ok(&["query", "--saved", name]);
     }
-    let v = env.json(&["query", "--saved", "active-without-hub", "--format", "json"]);
-    let want = t
+    let saved = |name: &str| -> Vec<Value> {
+        let v = env.json(&["query", "--saved", name, "--format", "json"]);
+        v.as_array().expect("an array of rows").clone()
+    };
+    let emails_of = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter()
+            .map(|r| r["email"].as_str().unwrap().to_lowercase())
+            .collect()
+    };
+    let truth_emails = |f: &dyn Fn(&UserTruth) -> bool| -> BTreeSet<String> {
+        t.iter()
+            .filter(|u| f(u))
+            .map(|u| u.email.to_lowercase())
+            .collect()
+    };
+
+    let rows = saved("active-without-hub");
+    let want = count(&t, |u| {
+        u.activity(as_of(), 30) == "active" && !u.hub_authenticated
+    });
+    assert_eq!(rows.len() as u64, want);
+    assert_eq!(
+        emails_of(&rows),
+        truth_emails(&|u| u.activity(as_of(), 30) == "active" && !u.hub_authenticated)
+    );
+
+    let rows = saved("licensed-never-used");
+    let want = count(&t, |u| u.license_assigned && u.last_used.is_none());
+    assert_eq!(rows.len() as u64, want);
+    assert_eq!(
+        emails_of(&rows),
+        truth_emails(&|u| u.license_assigned && u.last_used.is_none())
+    );
+
+    // The truth has no device versions or activation times (only device_count and status), so
+    // the expected rows of these two come from the files the generator wrote, read here in
+    // Rust, and are tied back to the truth user by user.
+    let dir = env.path(&format!("sample-{N}-{SEED}"));
+    let by_email: BTreeMap<String, &UserTruth> =
+        t.iter().map(|u| (u.email.to_lowercase(), u)).collect();
+
+    let rows = saved("outdated-devices");
+    let want = outdated_devices(&dir.join("devices.csv"), &by_email);
+    assert!(
+        want.len() > 10,
+        "the sample has outdated devices: {}",
+        want.len()
+    );
+    assert_eq!(rows, want, "outdated-devices");
+    assert!(rows
         .iter()
-        .filter(|u| u.activity(as_of(), 30) == "active" && !u.hub_authenticated)
-        .count();
-    assert_eq!(v.as_array().unwrap().len(), want);
+        .all(|d| d["enpass_version"] != "6.11.4" && d["newest_version"] == "6.11.4"));
+
+    let rows = saved("stuck-pending");
+    let want = stuck_pending(&dir.join("users.csv"), &t);
+    assert!(
+        want.len() > 5,
+        "the sample has users stuck pending: {}",
+        want.len()
+    );
+    assert_eq!(rows, want, "stuck-pending");
+    for r in &rows {
+        let u = by_email[&r["email"].as_str().unwrap().to_lowercase()];
+        assert!(u.status == "pending" && u.reminders_sent >= 3, "{r}");
+    }
+}
+
+/// The rows `outdated-devices` should give for a devices file: every device whose version is
+/// numerically older than the newest version in the file, ordered by email and device name. Every
+/// device's owner is a truth user, and each user has as many devices as the truth says.
+fn outdated_devices(devices: &Path, users: &BTreeMap<String, &UserTruth>) -> Vec<Value> {
+    let parts = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let records: Vec<csv::StringRecord> = csv::Reader::from_path(devices)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let mut per_user: BTreeMap<String, u32> = BTreeMap::new();
+    for r in &records {
+        *per_user.entry(r[0].to_lowercase()).or_default() += 1;
+    }
+    for (email, u) in users {
+        assert_eq!(
+            per_user.get(email).copied().unwrap_or(0),
+            u.device_count,
+            "{email}"
+        );
+    }
+    let newest = records
+        .iter()
+        .map(|r| &r[3])
+        .max_by_key(|v| parts(v))
+        .expect("some device")
+        .to_string();
+    let mut rows: Vec<(String, String, Value)> = records
+        .iter()
+        .filter(|r| parts(&r[3]) < parts(&newest))
+        .map(|r| {
+            let last_used = match &r[4] {
+                "" | "Never" => Value::Null,
+                t => json!(t),
+            };
+            let row = json!({
+                "user_name": users[&r[0].to_lowercase()].name,
+                "email": &r[0],
+                "device_name": &r[1],
+                "platform": &r[2],
+                "enpass_version": &r[3],
+                "newest_version": newest,
+                "last_used": last_used,
+            });
+            (r[0].to_string(), r[1].to_string(), row)
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    rows.into_iter().map(|(_, _, r)| r).collect()
+}
+
+/// The rows `stuck-pending` should give for a single-snapshot sample: pending users (truth) with
+/// three or more reminders (truth) whose license was activated (users.csv) more than 14 days
+/// before the as-of instant, longest pending first.
+fn stuck_pending(users: &Path, t: &[UserTruth]) -> Vec<Value> {
+    let records: Vec<csv::StringRecord> = csv::Reader::from_path(users)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(records.len(), t.len());
+    let mut rows: Vec<(i64, String, Value)> = Vec::new();
+    for (r, u) in records.iter().zip(t) {
+        assert_eq!(&r[1], u.email, "users.csv is in truth order");
+        if u.status != "pending" || u.reminders_sent < 3 || r[6].is_empty() {
+            continue;
+        }
+        let activated = chrono::DateTime::parse_from_rfc3339(&r[6])
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        if activated >= as_of() - Duration::days(14) {
+            continue;
+        }
+        let days = (as_of().date_naive() - activated.date_naive()).num_days();
+        let row = json!({
+            "name": u.name,
+            "email": u.email,
+            "reminders_sent": u.reminders_sent,
+            "pending_since": &r[6],
+            "days_pending": days,
+        });
+        rows.push((days, u.email.clone(), row));
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    rows.into_iter().map(|(_, _, r)| r).collect()
+}
+
+/// `stuck-pending` on a hand-made history: pending since the earlier of the license activation and
+/// the first snapshot that saw the user pending; strictly more than 14 days; 3 or more reminders.
+#[test]
+fn stuck_pending_counts_from_the_first_snapshot_that_saw_the_user_pending() {
+    let env = Env::new();
+    let header =
+        "Name,Email,License,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n";
+    // Snapshot 1, 25 days before snapshot 2: Early and Late are pending, nothing activated.
+    env.ingest(
+        &format!(
+            "{header}Early,early@example.com,Assigned,,,,1\nLate,late@example.com,Assigned,,,,0\n"
+        ),
+        None,
+        "2026-11-01T12:00:00Z",
+    );
+    // Snapshot 2. By hand, against 2026-11-26T12:00:00Z:
+    // early  pending since snapshot 1 (no activation)                 25 days  3 reminders  stuck
+    // late   activated 11-20, but pending since snapshot 1             25 days  3 reminders  stuck
+    // old    activated 11-10T12:00, first seen now                     16 days  3 reminders  stuck
+    // edge2  activated 11-12T11:59:59, 14 days and 1 second            14 days  4 reminders  stuck
+    // edge   activated 11-12T12:00, exactly 14 days: not more          -        4 reminders  no
+    // fresh  first seen pending now, no activation                     0 days   5 reminders  no
+    // few    activated 10-01                                           56 days  2 reminders  no
+    // done   using (every stage done)                                  -        4 reminders  no
+    // nolic  no license                                                -        4 reminders  no
+    env.ingest(
+        &format!(
+            "{header}\
+             Early,early@example.com,Assigned,,,,3\n\
+             Late,late@example.com,Assigned,2026-11-20T12:00:00Z,,,3\n\
+             Old,old@example.com,Assigned,2026-11-10T12:00:00Z,,,3\n\
+             Edge Two,edge2@example.com,Assigned,2026-11-12T11:59:59Z,,,4\n\
+             Edge,edge@example.com,Assigned,2026-11-12T12:00:00Z,,,4\n\
+             Fresh,fresh@example.com,Assigned,,,,5\n\
+             Few,few@example.com,Assigned,2026-10-01T12:00:00Z,,,2\n\
+             Done,done@example.com,Assigned,2026-10-01T12:00:00Z,2026-10-02T12:00:00Z,2026-10-03T12:00:00Z,4\n\
+             Nolic,nolic@example.com,Unassigned,,,,4\n"
+        ),
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    let v = env.json(&["query", "--saved", "stuck-pending", "--format", "json"]);
+    let row = |name: &str, email: &str, reminders: u32, since: &str, days: i64| {
+        json!({
+            "name": name,
+            "email": email,
+            "reminders_sent": reminders,
+            "pending_since": since,
+            "days_pending": days,
+        })
+    };
+    assert_eq!(
+        v,
+        json!([
+            row("Early", "early@example.com", 3, "2026-11-01T12:00:00Z", 25),
+            row("Late", "late@example.com", 3, "2026-11-01T12:00:00Z", 25),
+            row("Old", "old@example.com", 3, "2026-11-10T12:00:00Z", 16),
+            row(
+                "Edge Two",
+                "edge2@example.com",
+                4,
+                "2026-11-12T11:59:59Z",
+                14
+            ),
+        ])
+    );
+    // Read at snapshot 1, nobody has been pending long enough.
     let v = env.json(&[
         "query",
         "--saved",
-        "licensed-never-used",
+        "stuck-pending",
+        "--snapshot",
+        "1",
         "--format",
         "json",
     ]);
-    let want = t
-        .iter()
-        .filter(|u| u.license_assigned && u.last_used.is_none())
-        .count();
-    assert_eq!(v.as_array().unwrap().len(), want);
-    let v = env.json(&["query", "--saved", "outdated-devices", "--format", "json"]);
-    assert!(v
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|d| d["enpass_version"] != "6.11.4" && d["newest_version"] == "6.11.4"));
+    assert_eq!(v, json!([]));
 }
 
 #[test]
