@@ -755,21 +755,110 @@ fn a_wrong_filter_value_is_a_usage_error_listing_valid_values() {
     assert!(err.contains("no-license, pending, using"), "{err}");
 }
 
-/// A failed export leaves no half-written or temporary file behind (here the final rename fails:
-/// the output path is a folder).
-#[test]
-fn a_failed_export_leaves_no_temporary_file() {
-    let (env, _) = org();
-    let out_dir = env.path("out");
-    std::fs::create_dir_all(out_dir.join("users.csv")).unwrap();
-    let err = env.fails(
-        &["export", "-o", out_dir.join("users.csv").to_str().unwrap()],
-        1,
-    );
-    assert!(err.contains("users.csv"), "{err}");
-    let left: Vec<String> = std::fs::read_dir(&out_dir)
+/// The names of the entries in a folder, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, ["users.csv"], "only the folder that was in the way");
+    names.sort();
+    names
+}
+
+/// A failed export leaves no half-written or temporary file behind. The failure happens while
+/// writing: a custom filter that parses and binds but fails at run time on non-numeric names.
+#[test]
+fn a_failed_export_leaves_no_temporary_file() {
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,License\nAda,ada@example.com,Assigned\n42,answer@example.com,Assigned\n",
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    env.write(
+        "myq/filters/boom.sql",
+        "-- fails at run time\nCAST(name AS INTEGER) > 0\n",
+    );
+    let out_dir = env.path("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let err = env.fails(
+        &[
+            "export",
+            "--queries",
+            env.path("myq").to_str().unwrap(),
+            "--filter",
+            "boom",
+            "-o",
+            out_dir.join("users.csv").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("users.csv"), "{err}");
+    assert_eq!(
+        entries(&out_dir),
+        Vec::<String>::new(),
+        "no users.csv, no .users.csv.PID.tmp, no manifest"
+    );
+}
+
+/// Issue 8: output paths that cannot work are usage errors (exit 2), found before anything runs:
+/// one line naming the path, and nothing written.
+#[test]
+fn export_into_a_missing_folder_or_onto_a_folder_is_a_usage_error() {
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,License\nAda,ada@example.com,Assigned\n",
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    let before = entries(env.dir.path());
+
+    let missing = env.path("missing-folder").join("x.csv");
+    let err = env.fails(&["export", "-o", missing.to_str().unwrap()], 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("missing-folder"), "{err}");
+    assert!(!env.path("missing-folder").exists(), "{err}");
+
+    let folder = env.path("existing-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let err = env.fails(&["export", "-o", folder.to_str().unwrap()], 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("existing-folder"), "{err}");
+    assert_eq!(entries(&folder), Vec::<String>::new(), "{err}");
+
+    let mut after = entries(env.dir.path());
+    after.retain(|n| n != "existing-folder");
+    assert_eq!(after, before, "nothing written beside them: {err}");
+}
+
+/// Issue 8: a `--queries` path that is not a folder is a usage error (exit 2): one line naming the
+/// flag and the path, and nothing written.
+#[test]
+fn a_queries_path_that_is_not_a_folder_is_a_usage_error() {
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,License\nAda,ada@example.com,Assigned\n",
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    let file = env.write("a-file.sql", "status = 'pending'\n");
+    for dir in [env.path("nope"), file] {
+        let out = env.path("out.csv");
+        let err = env.fails(
+            &[
+                "export",
+                "--queries",
+                dir.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            2,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        assert!(err.contains("--queries") && err.contains(name), "{err}");
+        assert!(!out.exists(), "{err}");
+        assert!(!env.path("out.csv.manifest.json").exists(), "{err}");
+    }
 }

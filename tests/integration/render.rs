@@ -1,8 +1,8 @@
 //! Rendered terminal output (summary, users table, show) on a small fixed dataset:
-//! insta snapshots for the whole text, plus assertions on the numbers counted by hand.
+//! insta snapshots for the whole text, plus assertions on the numbers counted by hand; and a
+//! user's `--templates` folder for the report.
 
-use crate::common;
-use crate::common::Env;
+use crate::common::{read, Env};
 
 const USERS: &str = "Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent\n\
 Ada Lovelace,ada@example.com,Yes,2026-11-25T10:00:00Z,Assigned,Using Enpass,2026-09-01,2026-09-02,2026-09-03,0\n\
@@ -99,7 +99,7 @@ fn user_templates_override_and_stay_escaped() {
         "--status",
         "pending",
     ]);
-    let html = common::read(&out.join("index.html"));
+    let html = read(&out.join("index.html"));
     assert!(
         html.starts_with("<title>&lt;script&gt;alert(1)&lt;&#x2f;script&gt;</title>"),
         "{html}"
@@ -108,12 +108,16 @@ fn user_templates_override_and_stay_escaped() {
     assert!(html.contains("<p id=n>3 of 6</p>"), "{html}");
     // report.css was not overridden, so the built-in one is embedded.
     assert!(html.contains("<style>") && html.len() > 1000, "{html}");
+    // Issue 8: a templates path that is not a folder is a usage error (exit 2), one line, and
+    // no report is written.
     let err = env.fails(
         &["report", "--templates", env.path("nope").to_str().unwrap()],
-        1,
+        2,
     );
     assert!(
         err.contains("--templates") && err.contains("not a folder"),
         "{err}"
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!env.path("rollcall-report").exists(), "{err}");
 }
