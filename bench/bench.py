@@ -51,15 +51,9 @@ CHROMIUM_FLAGS = [
 # Typed one character at a time into the report's search box; each is timed on its own.
 KEYSTROKES = "mar"
 
-# The summary's funnel predicates, copied from src/listing.rs (FUNNEL); the facet predicates
-# are read from queries/filters/ like rollcall reads them. Keep in step with listing::summary.
-FUNNEL = [
-    "TRUE",
-    "license = 'assigned'",
-    "license = 'assigned' AND coalesce(license_activated, status = 'using')",
-    "license = 'assigned' AND coalesce(app_setup_completed, status = 'using')",
-    "status = 'using'",
-]
+# The summary's funnel steps in src/domain.rs's order (FUNNEL); their predicates, like the
+# facets', are read from queries/ (funnel/KEY.sql, filters/NAME.sql) as rollcall reads them.
+FUNNEL_STEPS = ["total", "assigned", "activated", "app_setup", "using"]
 DIMENSIONS = [
     ("license", ["assigned", "unassigned"]),
     ("status", ["no-license", "pending", "using"]),
@@ -68,7 +62,7 @@ DIMENSIONS = [
     ("scim", ["yes", "no"]),
     ("reminders", ["0", "1", "2", "3+"]),
 ]
-PAGE_COLUMNS = "name,email,scim,last_used,license,status"  # listing::DEFAULT_COLUMNS
+PAGE_COLUMNS = "name,email,scim,last_used,license,status"  # domain::DEFAULT_COLUMNS
 PAGE_FILTERS = ["--status", "pending", "--activity", "never"]
 PAGE_LIMIT = 50
 
@@ -255,16 +249,21 @@ print(json.dumps({"startup_s": t1 - t0, "work_s": t2 - t1, "rows": res[0][0] if 
 """
 
 
-def filter_body(name: str) -> str:
-    """A queries/filters/NAME.sql predicate as rollcall embeds it (NamedSql::body)."""
-    text = (QUERIES / "filters" / f"{name}.sql").read_text()
+def fragment(path: str) -> str:
+    """A queries/ file as rollcall embeds it (Sql::fragment): comment lines and `;` removed."""
+    text = (QUERIES / path).read_text()
     lines = [l for l in text.splitlines() if not l.lstrip().startswith("--")]
     return "\n".join(lines).strip().rstrip(";").strip()
 
 
+def filter_body(name: str) -> str:
+    """A queries/filters/NAME.sql predicate."""
+    return fragment(f"filters/{name}.sql")
+
+
 def split_listing_sql(sql: str):
     """The export manifest's SQL is `WITH params …, users AS (…)\\nSELECT cols\\nFROM users\\nWHERE
-    pred\\nORDER BY …` (listing::Listing::select): returns (cte, predicate)."""
+    pred\\nORDER BY …` (read::Listing::select over queries/read/users.sql, made self-contained by queries/read/standalone.sql): returns (cte, predicate)."""
     m = re.match(r"(?s)^(.*\n\)\n)SELECT .*?\nFROM users\nWHERE (.*)\nORDER BY [^\n]*$", sql)
     if not m:
         raise RuntimeError("cannot split the manifest's SQL into CTE and predicate:\n" + sql)
@@ -272,10 +271,10 @@ def split_listing_sql(sql: str):
 
 
 def summary_sql(cte: str) -> str:
-    """The statement listing::summary builds for no filters (every predicate TRUE)."""
+    """The statement read::summary builds from queries/read/summary.sql for no filters (every predicate TRUE)."""
     s = cte + "SELECT count(*) AS total"
-    for pred in FUNNEL:
-        s += f",\n count(*) FILTER (WHERE ({pred}) AND (TRUE))"
+    for step in FUNNEL_STEPS:
+        s += f",\n count(*) FILTER (WHERE ({fragment(f'funnel/{step}.sql')}) AND (TRUE))"
     for dim, values in DIMENSIONS:
         s += ",\n count(*) FILTER (WHERE TRUE)"
         for v in values:

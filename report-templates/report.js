@@ -6,14 +6,6 @@
   var OVERSCAN = 8;
   var PRINT_CAP = 5000;
   var NONE = 255;
-  var DIMS = ['license', 'status', 'activity', 'hub'];
-  var DIM_TITLES = { license: 'License', status: 'Status', activity: 'Active users', hub: 'Enpass Hub authentication' };
-  var COLS = ['name', 'email', 'scim', 'last_used', 'license', 'status', 'activity', 'hub', 'reminders_sent'];
-  var COL_TITLES = {
-    name: 'Name', email: 'Email', scim: 'SCIM', last_used: 'Last Used', license: 'License',
-    status: 'Status', activity: 'Activity', hub: 'Enpass Hub', reminders_sent: 'Reminders'
-  };
-  var CSV_HEADER = 'name,email,scim,last_used,license,status,activity,hub,reminders_sent';
   var GUARD_FIRST = '=+-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20';
   var NEEDS_QUOTES = /[",\r\n]/;
   var QUOTE = /"/g;
@@ -27,6 +19,18 @@
   if (dataEl) {
     try { data = JSON.parse(dataEl.textContent || '{}') || {}; } catch (err) { data = {}; }
   }
+  // Every word shown comes from the data (src/domain.rs via src/report.rs's PageData).
+  var DIMS = ['license', 'status', 'activity', 'hub'];
+  var DIM_TITLES = data.dim_titles || {};
+  var COLS = [];
+  var COL_TITLES = {};
+  (Array.isArray(data.columns) ? data.columns : []).forEach(function (c) {
+    COLS.push(String(c.key));
+    COL_TITLES[c.key] = String(c.title);
+  });
+  var CSV_HEADER = COLS.join(',');
+  var STAGE_LABELS = Array.isArray(data.stages) ? data.stages.map(String) : ['', '', ''];
+  var DEVICE_TITLES = Array.isArray(data.device_columns) ? data.device_columns.map(String) : [];
   var U = data.u || {};
   function column(name) { var a = U[name]; return Array.isArray(a) ? a : []; }
   var names = column('name');
@@ -36,9 +40,9 @@
   var lastA = column('last_used');
   var remA = column('reminders');
   var STAGES = [
-    ['Activated License', column('act'), column('act_at')],
-    ['Completed App Setup', column('setup'), column('setup_at')],
-    ['Added Data in App', column('data'), column('data_at')]
+    [STAGE_LABELS[0], column('act'), column('act_at')],
+    [STAGE_LABELS[1], column('setup'), column('setup_at')],
+    [STAGE_LABELS[2], column('data'), column('data_at')]
   ];
   var dev0 = column('dev0');
   var devn = column('devn');
@@ -624,7 +628,7 @@
     t.appendChild(cap);
     var th = el('thead');
     var hr = el('tr');
-    ['Device Name', 'Platform', 'Enpass Version', 'Last Used', 'Enpass Hub Authenticated'].forEach(function (h) {
+    DEVICE_TITLES.forEach(function (h) {
       var c = el('th', null, h);
       c.scope = 'col';
       hr.appendChild(c);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::input::Encoding;
+use crate::ingest::input::Encoding;
 
 /// Onboarding reports for a password-manager rollout, offline: ingest the console's user and
 /// device exports into a DuckDB file, then filter, export, report and query them.
@@ -19,23 +19,23 @@ pub struct Cli {
         default_value = "rollcall.duckdb",
         value_name = "PATH"
     )]
-    pub db: PathBuf,
+    pub(crate) db: PathBuf,
 
     /// A folder whose SQL files override the built-in queries/ by relative path and add custom
     /// filters (NAME.sql or filters/NAME.sql) and saved queries (saved/NAME.sql).
     #[arg(long, global = true, env = "ROLLCALL_QUERIES", value_name = "DIR")]
-    pub queries: Option<PathBuf>,
+    pub(crate) queries: Option<PathBuf>,
 
     /// No progress bars.
     #[arg(long, short, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Ingest a users export (and optionally a devices export) as a new snapshot.
     Ingest(IngestArgs),
     /// List the snapshots in the database.
@@ -64,111 +64,113 @@ pub enum Command {
 
 /// Output formats for listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     Table,
     Csv,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct IngestArgs {
+pub(crate) struct IngestArgs {
     /// The users export (CSV or JSON).
     #[arg(long, value_name = "FILE")]
-    pub users: PathBuf,
+    pub(crate) users: PathBuf,
     /// The devices export (CSV or JSON).
     #[arg(long, value_name = "FILE")]
-    pub devices: Option<PathBuf>,
+    pub(crate) devices: Option<PathBuf>,
     /// The instant activity is measured at (ISO 8601; default: now).
     #[arg(long, value_name = "TIMESTAMP")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// A label for the snapshot.
     #[arg(long, value_name = "TEXT")]
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// Fail, writing nothing, if any row would be rejected.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// The text encoding of the input files.
     #[arg(long, value_enum, default_value = "utf-8")]
-    pub encoding: Encoding,
+    pub(crate) encoding: Encoding,
     /// An extra timestamp layout (chrono strftime syntax, e.g. "%d/%m/%Y %H:%M"); repeatable.
     #[arg(long = "date-format", value_name = "FMT")]
-    pub date_formats: Vec<String>,
+    pub(crate) date_formats: Vec<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    pub(crate) format: ListFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct RejectsArgs {
+pub(crate) struct RejectsArgs {
     /// The snapshot (default: the latest).
     #[arg(long, value_name = "ID")]
-    pub snapshot: Option<i64>,
+    pub(crate) snapshot: Option<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    pub(crate) format: ListFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct SampleArgs {
+pub(crate) struct SampleArgs {
     /// How many users.
     #[arg(long, value_name = "N")]
-    pub users: u64,
+    pub(crate) users: u64,
     /// The random seed; the same seed gives the same files.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The folder to write users.csv and devices.csv to.
     #[arg(long, value_name = "DIR", default_value = "sample")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// The instant the organisation's activity is relative to.
     #[arg(long, value_name = "TIMESTAMP", default_value = crate::sample::DEFAULT_AS_OF)]
-    pub as_of: String,
+    pub(crate) as_of: String,
 }
 
-/// The console's filters, shared by users, summary, export, report and serve.
+/// The console's filters, shared by users, summary, export, report and serve. Their values are
+/// checked by the read layer, which checks the server's query parameters too: the same words
+/// for a wrong value wherever it comes from.
 #[derive(Debug, Args, Clone, Default)]
-pub struct FilterArgs {
+pub(crate) struct FilterArgs {
     /// License: assigned or unassigned. Repeat to OR values.
-    #[arg(long, value_name = "VALUE", value_parser = ["assigned", "unassigned"], help_heading = "Filters")]
-    pub license: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) license: Vec<String>,
     /// Status: no-license, pending or using. Repeat to OR values.
-    #[arg(long, value_name = "VALUE", value_parser = ["no-license", "pending", "using"], help_heading = "Filters")]
-    pub status: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) status: Vec<String>,
     /// Activity in the window: active, inactive or never. Repeat to OR values.
-    #[arg(long, value_name = "VALUE", value_parser = ["active", "inactive", "never"], help_heading = "Filters")]
-    pub activity: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) activity: Vec<String>,
     /// Enpass Hub authentication: authenticated or never. Repeat to OR values.
-    #[arg(long, value_name = "VALUE", value_parser = ["authenticated", "never"], help_heading = "Filters")]
-    pub hub: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) hub: Vec<String>,
     /// Provisioned via SCIM: yes or no.
-    #[arg(long, value_name = "VALUE", value_parser = ["yes", "no"], help_heading = "Filters")]
-    pub scim: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) scim: Vec<String>,
     /// Setup reminders sent: 0, 1, 2 or 3+. Repeat to OR values.
-    #[arg(long, value_name = "VALUE", value_parser = ["0", "1", "2", "3+"], help_heading = "Filters")]
-    pub reminders: Vec<String>,
+    #[arg(long, value_name = "VALUE", help_heading = "Filters")]
+    pub(crate) reminders: Vec<String>,
     /// A named filter (a NAME.sql predicate; see `rollcall filters`). Repeatable, AND-ed.
     #[arg(long = "filter", value_name = "NAME", help_heading = "Filters")]
-    pub filters: Vec<String>,
+    pub(crate) filters: Vec<String>,
     /// Name or email contains TEXT (case-insensitive, Unicode-aware).
     #[arg(long, value_name = "TEXT", help_heading = "Filters")]
-    pub search: Option<String>,
+    pub(crate) search: Option<String>,
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=36500), help_heading = "Filters")]
-    pub window_days: i64,
+    pub(crate) window_days: i64,
     /// Measure activity at this instant instead of the snapshot's as-of.
     #[arg(long, value_name = "TIMESTAMP", help_heading = "Filters")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// The snapshot to read (default: the latest).
     #[arg(long, value_name = "ID", help_heading = "Filters")]
-    pub snapshot: Option<i64>,
+    pub(crate) snapshot: Option<i64>,
 }
 
 /// Output formats of `users`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UsersFormat {
+pub(crate) enum UsersFormat {
     Table,
     Csv,
     Json,
@@ -176,155 +178,155 @@ pub enum UsersFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct UsersArgs {
+pub(crate) struct UsersArgs {
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub(crate) filters: FilterArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: UsersFormat,
+    pub(crate) format: UsersFormat,
     /// Sort by a column, ascending, or descending with `:desc` (e.g. last_used:desc).
     #[arg(long, value_name = "FIELD[:desc]")]
-    pub sort: Option<String>,
+    pub(crate) sort: Option<String>,
     /// The columns to show, comma-separated (default: name,email,scim,last_used,license,status).
     #[arg(long, value_name = "a,b,…", value_delimiter = ',')]
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     /// Show at most N users.
     #[arg(long, value_name = "N")]
-    pub limit: Option<u64>,
+    pub(crate) limit: Option<u64>,
     /// Skip the first N users.
     #[arg(long, value_name = "N", default_value_t = 0)]
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// Output formats of `summary` and `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SummaryFormat {
+pub(crate) enum SummaryFormat {
     Table,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct SummaryArgs {
+pub(crate) struct SummaryArgs {
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub(crate) filters: FilterArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: SummaryFormat,
+    pub(crate) format: SummaryFormat,
 }
 
 /// Output formats of `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShowFormat {
+pub(crate) enum ShowFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The user's email (case-insensitive).
-    pub email: String,
+    pub(crate) email: String,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: ShowFormat,
+    pub(crate) format: ShowFormat,
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30)]
-    pub window_days: i64,
+    pub(crate) window_days: i64,
     /// Measure activity at this instant instead of the snapshot's as-of.
     #[arg(long, value_name = "TIMESTAMP")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// The snapshot to read (default: the latest).
     #[arg(long, value_name = "ID")]
-    pub snapshot: Option<i64>,
+    pub(crate) snapshot: Option<i64>,
 }
 
 /// Export file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     Csv,
     Json,
     Parquet,
 }
 
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub(crate) filters: FilterArgs,
     /// The file to write; FILE.manifest.json is written beside it.
     #[arg(long, short, value_name = "FILE")]
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
     /// File format.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: ExportFormat,
+    pub(crate) format: ExportFormat,
     /// Sort as `users --sort` does.
     #[arg(long, value_name = "FIELD[:desc]")]
-    pub sort: Option<String>,
+    pub(crate) sort: Option<String>,
     /// The columns, as `users --columns` (default: the console's columns plus activity, hub, reminders).
     #[arg(long, value_name = "a,b,…", value_delimiter = ',')]
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     /// Turn off the CSV formula-injection guard (cells are written exactly as stored).
     #[arg(long)]
-    pub raw: bool,
+    pub(crate) raw: bool,
 }
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("source").required(true).args(["sql", "file", "saved", "list"]))]
-pub struct QueryArgs {
+pub(crate) struct QueryArgs {
     /// The SQL to run.
-    pub sql: Option<String>,
+    pub(crate) sql: Option<String>,
     /// Read the SQL from a file.
     #[arg(long, value_name = "F.sql")]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// Run a saved query from queries/saved/.
     #[arg(long, value_name = "NAME")]
-    pub saved: Option<String>,
+    pub(crate) saved: Option<String>,
     /// List the saved queries.
     #[arg(long)]
-    pub list: bool,
+    pub(crate) list: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
+    pub(crate) format: ListFormat,
     /// The snapshot the views show (default: the latest).
     #[arg(long, value_name = "ID")]
-    pub snapshot: Option<i64>,
+    pub(crate) snapshot: Option<i64>,
     /// Measure activity at this instant instead of the snapshot's as-of.
     #[arg(long, value_name = "TIMESTAMP")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30)]
-    pub window_days: i64,
+    pub(crate) window_days: i64,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub(crate) filters: FilterArgs,
     /// The folder to write index.html, users.csv and manifest.json to.
     #[arg(long, value_name = "DIR", default_value = "rollcall-report")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// The report's title.
     #[arg(long, value_name = "TEXT", default_value = "Onboarding report")]
-    pub title: String,
+    pub(crate) title: String,
     /// A folder of templates overriding the built-in report-templates/ (missing files fall back).
     #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub(crate) filters: FilterArgs,
     /// The port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8765)]
-    pub port: u16,
+    pub(crate) port: u16,
     /// The report's title.
     #[arg(long, value_name = "TEXT", default_value = "Onboarding report")]
-    pub title: String,
+    pub(crate) title: String,
     /// A folder of templates overriding the built-in ones.
     #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -335,15 +337,5 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn wrong_filter_value_lists_valid_ones() {
-        let err = Cli::try_parse_from(["rollcall", "users", "--status", "actve"]).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("actve") && text.contains("no-license, pending, using"),
-            "{text}"
-        );
     }
 }

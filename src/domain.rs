@@ -1,8 +1,8 @@
 //! Domain vocabulary shared by every layer: the console's filter dimensions and their values.
 //! Pure data, no I/O: the store turns these into SQL files, the CLI into flags, the report into facets.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ use serde::Serialize;
 /// `queries/filters/<dimension>-<value>.sql`, so the built-ins and custom filters share one mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Dimension {
+pub(crate) enum Dimension {
     License,
     Status,
     Activity,
@@ -20,7 +20,7 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 6] = [
+    pub(crate) const ALL: [Dimension; 6] = [
         Dimension::License,
         Dimension::Status,
         Dimension::Activity,
@@ -29,7 +29,7 @@ impl Dimension {
         Dimension::Reminders,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Dimension::License => "license",
             Dimension::Status => "status",
@@ -41,7 +41,7 @@ impl Dimension {
     }
 
     /// The values in the order the console lists them.
-    pub fn values(self) -> &'static [&'static str] {
+    pub(crate) fn values(self) -> &'static [&'static str] {
         match self {
             Dimension::License => &["assigned", "unassigned"],
             Dimension::Status => &["no-license", "pending", "using"],
@@ -52,16 +52,31 @@ impl Dimension {
         }
     }
 
-    /// The console's wording of a value, for tables and the report.
-    pub fn label(self, value: &str) -> &'static str {
-        match (self, value) {
+    /// The heading a dimension has in the summary and the report.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Dimension::License => "License",
+            Dimension::Status => "Status",
+            Dimension::Activity => "Active users",
+            Dimension::Hub => "Enpass Hub authentication",
+            Dimension::Scim => "SCIM",
+            Dimension::Reminders => "Reminders sent",
+        }
+    }
+
+    /// The console's wording of a value, for tables and the report. The activity values name the
+    /// window they were measured over.
+    pub(crate) fn label(self, value: &str, window_days: i64) -> Cow<'static, str> {
+        let fixed = match (self, value) {
             (Dimension::License, "assigned") => "Assigned",
             (Dimension::License, "unassigned") => "Unassigned",
-            (Dimension::Status, "no-license") => "No License",
-            (Dimension::Status, "pending") => "Pending User Action",
-            (Dimension::Status, "using") => "Using Enpass",
-            (Dimension::Activity, "active") => "Active in past 30 days",
-            (Dimension::Activity, "inactive") => "Inactive in past 30 days",
+            (Dimension::Status, _) => return Cow::Borrowed(status_label(value)),
+            (Dimension::Activity, "active") => {
+                return Cow::Owned(format!("Active in past {window_days} days"))
+            }
+            (Dimension::Activity, "inactive") => {
+                return Cow::Owned(format!("Inactive in past {window_days} days"))
+            }
             (Dimension::Activity, "never") => "Never used",
             (Dimension::Hub, "authenticated") => "Authenticated",
             (Dimension::Hub, "never") => "Never Authenticated",
@@ -72,16 +87,17 @@ impl Dimension {
             (Dimension::Reminders, "2") => "2 reminders",
             (Dimension::Reminders, "3+") => "3 or more reminders",
             _ => "",
-        }
+        };
+        Cow::Borrowed(fixed)
     }
 
     /// The name of the predicate file that implements `value`.
-    pub fn filter_name(self, value: &str) -> String {
+    pub(crate) fn filter_name(self, value: &str) -> String {
         format!("{}-{}", self.name(), value)
     }
 
     /// Checks a value and names the valid ones when it is wrong, for usage errors.
-    pub fn parse_value(self, value: &str) -> Result<&'static str, String> {
+    pub(crate) fn parse_value(self, value: &str) -> Result<&'static str, String> {
         let wanted = value.trim().to_lowercase();
         self.values()
             .iter()
@@ -89,11 +105,16 @@ impl Dimension {
             .copied()
             .ok_or_else(|| {
                 format!(
-                    "invalid value '{value}' for --{}: expected one of {}",
+                    "invalid {} '{}': expected one of {}",
                     self.name(),
+                    clip(value),
                     self.values().join(", ")
                 )
             })
+    }
+
+    fn named(name: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.name() == name)
     }
 }
 
@@ -103,27 +124,17 @@ impl fmt::Display for Dimension {
     }
 }
 
-impl FromStr for Dimension {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Dimension::ALL
-            .into_iter()
-            .find(|d| d.name() == s)
-            .ok_or_else(|| format!("unknown filter dimension '{s}'"))
-    }
-}
-
 /// The status the console shows, derived from license and onboarding stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub(crate) enum Status {
     NoLicense,
     Pending,
     Using,
 }
 
 impl Status {
-    pub fn slug(self) -> &'static str {
+    pub(crate) fn slug(self) -> &'static str {
         match self {
             Status::NoLicense => "no-license",
             Status::Pending => "pending",
@@ -132,14 +143,10 @@ impl Status {
     }
 
     /// Accepts the console's wording ("Pending User Action") and the slugs, in any case.
-    pub fn parse(text: &str) -> Option<Status> {
+    pub(crate) fn parse(text: &str) -> Option<Status> {
         // The console's own wording first, without a copy: it is what nearly every export row says.
-        for (status, words) in [
-            (Status::NoLicense, "No License"),
-            (Status::Pending, "Pending User Action"),
-            (Status::Using, "Using Enpass"),
-        ] {
-            if text.eq_ignore_ascii_case(words) {
+        for status in [Status::NoLicense, Status::Pending, Status::Using] {
+            if text.eq_ignore_ascii_case(status_label(status.slug())) {
                 return Some(status);
             }
         }
@@ -155,29 +162,23 @@ impl Status {
             _ => None,
         }
     }
-
-    pub fn from_slug(slug: &str) -> Option<Status> {
-        [Status::NoLicense, Status::Pending, Status::Using]
-            .into_iter()
-            .find(|s| s.slug() == slug)
-    }
 }
 
 /// The user's filters as given: the built-in dimensions (OR within one, AND across),
 /// custom named filters (AND), and the name/email search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FilterSet {
+pub(crate) struct FilterSet {
     /// (dimension, chosen values), in the order of `Dimension::ALL`; values deduplicated, in the console's order.
-    pub dimensions: Vec<(Dimension, Vec<&'static str>)>,
+    pub(crate) dimensions: Vec<(Dimension, Vec<&'static str>)>,
     /// Names of custom predicate files, AND-ed.
-    pub custom: Vec<String>,
-    pub search: Option<String>,
+    pub(crate) custom: Vec<String>,
+    pub(crate) search: Option<String>,
 }
 
 impl FilterSet {
     /// Values are kept in the console's order, whatever order they were given in, so the
     /// same selection always describes (and hashes) the same way.
-    pub fn add(&mut self, dim: Dimension, value: &'static str) {
+    pub(crate) fn add(&mut self, dim: Dimension, value: &'static str) {
         match self.dimensions.iter_mut().find(|(d, _)| *d == dim) {
             Some((_, values)) => {
                 if !values.contains(&value) {
@@ -192,13 +193,13 @@ impl FilterSet {
         }
     }
 
-    pub fn add_custom(&mut self, name: &str) {
+    pub(crate) fn add_custom(&mut self, name: &str) {
         if !self.custom.iter().any(|c| c == name) {
             self.custom.push(name.to_string());
         }
     }
 
-    pub fn values_of(&self, dim: Dimension) -> &[&'static str] {
+    pub(crate) fn values_of(&self, dim: Dimension) -> &[&'static str] {
         self.dimensions
             .iter()
             .find(|(d, _)| *d == dim)
@@ -207,18 +208,14 @@ impl FilterSet {
     }
 
     /// The same set without one dimension: facet counts are computed "within the other filters".
-    pub fn without(&self, dim: Dimension) -> FilterSet {
+    pub(crate) fn without(&self, dim: Dimension) -> FilterSet {
         let mut out = self.clone();
         out.dimensions.retain(|(d, _)| *d != dim);
         out
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.dimensions.is_empty() && self.custom.is_empty() && self.search.is_none()
-    }
-
     /// "status=pending|no-license, activity=never, search=zoë": the wording of count lines and manifests.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts: Vec<String> = self
             .dimensions
             .iter()
@@ -236,13 +233,219 @@ impl FilterSet {
     }
 }
 
-/// The reminders bucket a count falls in, as the `--reminders` filter names it.
-pub fn reminder_bucket(count: i64) -> &'static str {
-    match count {
-        i64::MIN..=0 => "0",
-        1 => "1",
-        2 => "2",
-        _ => "3+",
+/// The console's wording of a status slug ("Pending User Action").
+pub(crate) fn status_label(slug: &str) -> &'static str {
+    match slug {
+        "no-license" => "No License",
+        "pending" => "Pending User Action",
+        "using" => "Using Enpass",
+        _ => "",
+    }
+}
+
+/// The longest a value given by a user is echoed in an error.
+const ECHO_MAX: usize = 80;
+
+/// A user's value as an error message echoes it: at most [`ECHO_MAX`] characters.
+fn clip(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(ECHO_MAX).collect();
+    if chars.next().is_some() {
+        format!("{head}… ({} characters)", value.chars().count())
+    } else {
+        head
+    }
+}
+
+impl FilterSet {
+    /// Builds a filter set from (key, value) pairs: `license`, `status`, `activity`, `hub`,
+    /// `scim` and `reminders` take one of their values, `filter` names a custom filter, `search`
+    /// is the text to find. Command-line flags and URL query parameters both come through here,
+    /// so they accept the same values and fail with the same words.
+    pub(crate) fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<FilterSet, String> {
+        let mut f = FilterSet::default();
+        for (key, value) in pairs {
+            let (key, value) = (key.as_ref(), value.as_ref());
+            match key {
+                "filter" => {
+                    if !value.trim().is_empty() {
+                        f.add_custom(value.trim());
+                    }
+                }
+                "search" => f.search = Some(value.to_string()).filter(|s| !s.is_empty()),
+                _ => {
+                    let dim = Dimension::named(key).ok_or_else(|| {
+                        format!(
+                            "unknown filter '{}': expected one of {}, filter, search",
+                            clip(key),
+                            Dimension::ALL.map(Dimension::name).join(", ")
+                        )
+                    })?;
+                    f.add(dim, dim.parse_value(value)?);
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// A column of the users view that listings show, sort by and export, with its heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct Column {
+    pub(crate) key: &'static str,
+    pub(crate) title: &'static str,
+    /// Shown after the title in table headings ("Last Used (UTC)").
+    pub(crate) unit: Option<&'static str>,
+    /// Sorted case-insensitively.
+    #[serde(skip)]
+    pub(crate) text: bool,
+}
+
+const fn col(key: &'static str, title: &'static str, text: bool) -> Column {
+    Column {
+        key,
+        title,
+        unit: None,
+        text,
+    }
+}
+
+const fn time_col(key: &'static str, title: &'static str) -> Column {
+    Column {
+        key,
+        title,
+        unit: Some("UTC"),
+        text: false,
+    }
+}
+
+/// Every column of the users view a listing may name, in the view's order.
+pub(crate) const COLUMNS: &[Column] = &[
+    col("name", "Name", true),
+    col("email", "Email", true),
+    col("scim", "SCIM", false),
+    time_col("last_used", "Last Used"),
+    col("license", "License", true),
+    col("status", "Status", true),
+    col("activity", "Activity", true),
+    col("hub", "Enpass Hub", true),
+    col("reminders_sent", "Reminders", false),
+    col("device_count", "Devices", false),
+    col("license_activated", "Activated License", false),
+    time_col("license_activated_at", "License Activated At"),
+    col("app_setup_completed", "Completed App Setup", false),
+    time_col("app_setup_completed_at", "App Setup Completed At"),
+    col("data_added", "Added Data in App", false),
+    time_col("data_added_at", "Data Added At"),
+    time_col("user_last_used", "User Row Last Used"),
+    col("status_given", "Status Given", true),
+];
+
+/// What the console's list shows.
+pub(crate) const DEFAULT_COLUMNS: &[&str] =
+    &["name", "email", "scim", "last_used", "license", "status"];
+/// What exports and the report carry: the console's columns plus the other three filters' values.
+pub(crate) const EXPORT_COLUMNS: [&str; 9] = [
+    "name",
+    "email",
+    "scim",
+    "last_used",
+    "license",
+    "status",
+    "activity",
+    "hub",
+    "reminders_sent",
+];
+
+/// The column named `key` (or one of its short names: `reminders`, `devices`).
+pub(crate) fn column(key: &str) -> Result<&'static Column, String> {
+    let wanted = match key.trim() {
+        "reminders" => "reminders_sent",
+        "devices" => "device_count",
+        other => other,
+    };
+    COLUMNS.iter().find(|c| c.key == wanted).ok_or_else(|| {
+        format!(
+            "unknown column '{}': expected one of {}",
+            clip(key),
+            COLUMNS.iter().map(|c| c.key).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// The users view's columns behind [`STAGES`]: whether each stage is done, and when.
+pub(crate) const STAGE_COLUMNS: [&str; 6] = [
+    "license_activated",
+    "license_activated_at",
+    "app_setup_completed",
+    "app_setup_completed_at",
+    "data_added",
+    "data_added_at",
+];
+
+/// The onboarding stages of a pending user, as the console's User Details page names them.
+pub(crate) const STAGES: [&str; 3] = [
+    "Activated License",
+    "Completed App Setup",
+    "Added Data in App",
+];
+
+/// The funnel's steps as (key, label); each key's predicate is `queries/funnel/KEY.sql`.
+pub(crate) const FUNNEL: &[(&str, &str)] = &[
+    ("total", "Total users"),
+    ("assigned", "License assigned"),
+    ("activated", "Activated license"),
+    ("app_setup", "Completed app setup"),
+    ("using", "Added data (using Enpass)"),
+];
+
+/// The console's device columns on the User Details page.
+pub(crate) const DEVICE_COLUMNS: [&str; 5] = [
+    "Device Name",
+    "Platform",
+    "Enpass Version",
+    "Last Used",
+    "Enpass Hub Authenticated",
+];
+
+/// One dimension's words, as the report's templates and script read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct DimensionWords {
+    pub(crate) name: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) values: Vec<&'static str>,
+    pub(crate) labels: Vec<String>,
+}
+
+/// The vocabulary for a window: one place for every heading and label the pages show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Vocabulary {
+    pub(crate) dimensions: Vec<DimensionWords>,
+    pub(crate) stages: [&'static str; 3],
+    pub(crate) device_columns: [&'static str; 5],
+}
+
+impl Vocabulary {
+    pub(crate) fn new(window_days: i64) -> Vocabulary {
+        Vocabulary {
+            dimensions: Dimension::ALL
+                .iter()
+                .map(|d| DimensionWords {
+                    name: d.name(),
+                    title: d.title(),
+                    values: d.values().to_vec(),
+                    labels: d
+                        .values()
+                        .iter()
+                        .map(|v| d.label(v, window_days).into_owned())
+                        .collect(),
+                })
+                .collect(),
+            stages: STAGES,
+            device_columns: DEVICE_COLUMNS,
+        }
     }
 }
 
@@ -255,6 +458,45 @@ mod tests {
         let err = Dimension::Status.parse_value("actve").unwrap_err();
         assert!(err.contains("no-license, pending, using"), "{err}");
         assert_eq!(Dimension::Status.parse_value("Pending"), Ok("pending"));
+    }
+
+    #[test]
+    fn flags_and_url_pairs_build_the_same_set() {
+        let f = FilterSet::from_pairs([
+            ("status", "pending"),
+            ("license", "assigned"),
+            ("status", "no-license"),
+            ("filter", "vip"),
+            ("search", "zoë"),
+        ])
+        .unwrap();
+        assert_eq!(
+            f.describe(),
+            "license=assigned, status=no-license|pending, filter=vip, search=\"zoë\""
+        );
+        let err = FilterSet::from_pairs([("status", "actve")]).unwrap_err();
+        assert_eq!(
+            err,
+            "invalid status 'actve': expected one of no-license, pending, using"
+        );
+        let err = FilterSet::from_pairs([("colour", "red")]).unwrap_err();
+        assert!(err.starts_with("unknown filter 'colour'"), "{err}");
+        // An echoed value is clipped, whatever its length.
+        let long = "x".repeat(100_000);
+        let err = FilterSet::from_pairs([("status", long.as_str())]).unwrap_err();
+        assert!(
+            err.len() < 200 && err.contains("100000 characters"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn activity_labels_name_the_window() {
+        assert_eq!(
+            Dimension::Activity.label("active", 7),
+            "Active in past 7 days"
+        );
+        assert_eq!(Dimension::Status.label("pending", 7), "Pending User Action");
     }
 
     #[test]
@@ -284,13 +526,5 @@ mod tests {
             .without(Dimension::Status)
             .values_of(Dimension::Status)
             .is_empty());
-    }
-
-    #[test]
-    fn reminder_buckets() {
-        assert_eq!(
-            [0, 1, 2, 3, 9].map(reminder_bucket),
-            ["0", "1", "2", "3+", "3+"]
-        );
     }
 }

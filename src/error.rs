@@ -6,13 +6,13 @@ use std::fmt;
 /// A problem with an input file as a whole (missing, empty, binary, wrong encoding, no email column):
 /// one line that starts with the file's name. Exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    pub file: String,
-    pub message: String,
+pub(crate) struct InputError {
+    pub(crate) file: String,
+    pub(crate) message: String,
 }
 
 impl InputError {
-    pub fn new(file: &str, message: String) -> Self {
+    pub(crate) fn new(file: &str, message: String) -> Self {
         InputError {
             file: file.to_string(),
             message,
@@ -30,7 +30,7 @@ impl std::error::Error for InputError {}
 
 /// Errors with their own exit codes.
 #[derive(Debug, thiserror::Error)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// Wrong values on the command line that clap cannot check (filter values, unknown email…).
     #[error("{0}")]
     Usage(String),
@@ -43,9 +43,9 @@ pub enum Failure {
 }
 
 /// Exit codes, documented in README.
-pub const EXIT_FAILURE: i32 = 1;
-pub const EXIT_BAD_INPUT: i32 = 2;
-pub const EXIT_BUSY: i32 = 3;
+pub(crate) const EXIT_FAILURE: i32 = 1;
+pub(crate) const EXIT_BAD_INPUT: i32 = 2;
+pub(crate) const EXIT_BUSY: i32 = 3;
 
 /// Chooses the exit code for an error that reached `main`.
 pub fn exit_code(err: &anyhow::Error) -> i32 {

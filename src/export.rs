@@ -1,23 +1,27 @@
-//! Exports: exactly the rows `users` lists, streamed to CSV, JSON or Parquet, plus a
-//! provenance manifest that makes the file reproducible and auditable.
+//! Exports: exactly the rows `users` lists, streamed as CSV, JSON or Parquet into a file or
+//! any writer, with the provenance manifest that makes them reproducible and auditable. The
+//! CLI's `export`, the report's users.csv and the server's downloads all go through [`write`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use duckdb::arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
-use crate::ingest::InputMeta;
-use crate::listing::{Listing, Stmt};
+use crate::domain::FilterSet;
+use crate::error::Failure;
+use crate::model::{InputMeta, SnapshotInfo};
 use crate::output::CsvOut;
-use crate::store::{cells, SnapshotInfo, Store};
+use crate::read::{Listing, Reader};
+use crate::sql::Stmt;
+use crate::store::cells;
 use crate::util::HashingWriter;
-use duckdb::arrow::record_batch::RecordBatch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     Csv,
     Json,
     Parquet,
@@ -25,14 +29,14 @@ pub enum Format {
 
 /// A file written, for manifests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileHash {
-    pub file: String,
-    pub bytes: u64,
-    pub sha256: String,
+pub(crate) struct FileHash {
+    pub(crate) file: String,
+    pub(crate) bytes: u64,
+    pub(crate) sha256: String,
 }
 
 impl FileHash {
-    pub fn of(path: &Path) -> Result<FileHash> {
+    pub(crate) fn of(path: &Path) -> Result<FileHash> {
         Ok(FileHash {
             file: path
                 .file_name()
@@ -47,15 +51,15 @@ impl FileHash {
 
 /// Filters as the manifest records them: both the human line and the structure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FiltersRecord {
-    pub description: String,
-    pub dimensions: std::collections::BTreeMap<String, Vec<String>>,
-    pub custom: Vec<String>,
-    pub search: Option<String>,
+pub(crate) struct FiltersRecord {
+    pub(crate) description: String,
+    pub(crate) dimensions: std::collections::BTreeMap<String, Vec<String>>,
+    pub(crate) custom: Vec<String>,
+    pub(crate) search: Option<String>,
 }
 
 impl FiltersRecord {
-    pub fn of(f: &crate::domain::FilterSet) -> FiltersRecord {
+    pub(crate) fn of(f: &FilterSet) -> FiltersRecord {
         FiltersRecord {
             description: f.describe(),
             dimensions: f
@@ -77,62 +81,57 @@ impl FiltersRecord {
 /// The provenance sidecar. It holds no wall-clock time of its own, so the same snapshot,
 /// filters and as-of always give a byte-identical manifest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Manifest {
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub snapshot: SnapshotInfo,
+pub(crate) struct Manifest {
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) snapshot: SnapshotInfo,
     #[serde(serialize_with = "crate::util::ser_ts")]
-    pub as_of: chrono::DateTime<chrono::Utc>,
-    pub window_days: i64,
-    pub filters: FiltersRecord,
-    pub sort: String,
-    pub columns: Vec<String>,
-    pub format: Format,
+    pub(crate) as_of: chrono::DateTime<chrono::Utc>,
+    pub(crate) window_days: i64,
+    pub(crate) filters: FiltersRecord,
+    pub(crate) sort: String,
+    pub(crate) columns: Vec<String>,
+    pub(crate) format: Format,
     /// Whether CSV cells were guarded against formula injection (false with --raw).
-    pub formula_guard: bool,
-    pub sql: String,
-    pub parameters: Vec<serde_json::Value>,
-    pub rows: u64,
-    pub files: Vec<FileHash>,
-    pub inputs: Vec<InputMeta>,
+    pub(crate) formula_guard: bool,
+    pub(crate) sql: String,
+    pub(crate) parameters: Vec<serde_json::Value>,
+    pub(crate) rows: u64,
+    pub(crate) files: Vec<FileHash>,
+    pub(crate) inputs: Vec<InputMeta>,
 }
 
 impl Manifest {
-    pub fn new(
-        store: &Store,
-        listing: &Listing,
-        stmt: &Stmt,
-        format: Format,
-        guard: bool,
-        rows: u64,
-    ) -> Result<Manifest> {
+    fn new(reader: &Reader, spec: &ExportSpec, stmt: &Stmt, rows: u64) -> Result<Manifest> {
+        let scope = reader.scope();
+        let recorded = reader.standalone(stmt)?;
         Ok(Manifest {
             tool: "rollcall",
             version: crate::VERSION,
-            snapshot: listing.scope.snapshot.clone(),
-            as_of: listing.scope.as_of,
-            window_days: listing.scope.window_days,
-            filters: FiltersRecord::of(&listing.filters),
-            sort: listing.sort.describe(),
-            columns: listing.columns.iter().map(|c| c.to_string()).collect(),
-            format,
-            formula_guard: guard,
-            sql: stmt.sql.clone(),
-            parameters: stmt.params_json(),
+            snapshot: scope.snapshot.clone(),
+            as_of: scope.as_of,
+            window_days: scope.window_days,
+            filters: FiltersRecord::of(&spec.listing.filters),
+            sort: spec.listing.sort.describe(),
+            columns: spec.listing.columns.iter().map(|c| c.to_string()).collect(),
+            format: spec.format,
+            formula_guard: spec.guard,
+            parameters: recorded.params_json(),
+            sql: recorded.sql,
             rows,
             files: Vec::new(),
-            inputs: store.inputs(listing.scope.snapshot.id)?,
+            inputs: reader.inputs()?,
         })
     }
 
-    pub fn write(&self, path: &Path) -> Result<()> {
+    fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self)? + "\n";
         write_atomic(path, text.as_bytes())
     }
 }
 
 /// `FILE.manifest.json` beside `FILE`.
-pub fn manifest_path(output: &Path) -> PathBuf {
+pub(crate) fn manifest_path(output: &Path) -> PathBuf {
     let mut name = output
         .file_name()
         .map(|n| n.to_os_string())
@@ -142,7 +141,7 @@ pub fn manifest_path(output: &Path) -> PathBuf {
 }
 
 /// Writes through a temporary file in the same folder and renames, so a reader never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = TempBeside::new(path);
     std::fs::write(&tmp.0, bytes).with_context(|| format!("writing {}", path.display()))?;
     tmp.persist(path)
@@ -172,73 +171,113 @@ impl Drop for TempBeside {
     }
 }
 
-/// Streams the listing to `path` in `format`; returns the row count, the statement that ran and
-/// the written file's size and hash for the manifest.
-pub fn write_rows(
-    store: &Store,
-    listing: &Listing,
-    path: &Path,
-    format: Format,
-    guard: bool,
-) -> Result<(u64, Stmt, FileHash)> {
-    let stmt = listing.select(&store.sql, None, 0)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            anyhow::bail!(
-                "-o {}: the folder {} does not exist",
-                path.display(),
-                dir.display()
-            );
-        }
-    }
-    let tmp = TempBeside::new(path);
-    let result = match format {
-        Format::Csv => write_csv(store, listing, &stmt, &tmp.0, guard),
-        Format::Json => write_json(store, &stmt, &tmp.0),
-        Format::Parquet => write_parquet(store, &stmt, &tmp.0),
-    };
-    match result {
-        Ok((rows, hashed)) => {
-            tmp.persist(path)?;
-            let hash = match hashed {
-                Some((bytes, sha256)) => FileHash {
-                    file: path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    bytes,
-                    sha256,
-                },
-                None => FileHash::of(path)?,
-            };
-            Ok((rows, stmt, hash))
-        }
-        Err(e) => Err(e.context(format!("writing {}", path.display()))),
-    }
+/// What to export: the listing, the file format, and whether CSV text cells are guarded.
+#[derive(Debug, Clone)]
+pub(crate) struct ExportSpec {
+    pub(crate) listing: Listing,
+    pub(crate) format: Format,
+    /// The formula guard (CSV only; `--raw` turns it off).
+    pub(crate) guard: bool,
 }
 
-/// Rows written, and (bytes, SHA-256) when the writer hashed them on the way out.
-type WriteResult = Result<(u64, Option<(u64, String)>)>;
+/// An export streamed into a writer: its rows, and the statement and manifest behind them.
+pub(crate) struct Exported {
+    pub(crate) rows: u64,
+    pub(crate) manifest: Manifest,
+}
+
+/// Streams the spec's rows into `sink` (never holding them all) and makes the manifest, whose
+/// one file entry is the bytes written, under `file_name`.
+pub(crate) fn write(
+    reader: &Reader,
+    spec: &ExportSpec,
+    sink: impl Write + Send,
+    file_name: &str,
+) -> Result<Exported> {
+    let stmt = spec.listing.select(reader.sql(), None, 0)?;
+    let sink = HashingWriter::new(sink);
+    let (rows, sink) = match spec.format {
+        Format::Csv => write_csv(reader, spec, &stmt, sink)?,
+        Format::Json => write_json(reader, &stmt, sink)?,
+        Format::Parquet => write_parquet(reader, &stmt, sink)?,
+    };
+    let (bytes, sha256, mut inner) = sink.finish();
+    inner.flush()?;
+    let mut manifest = Manifest::new(reader, spec, &stmt, rows)?;
+    manifest.files.push(FileHash {
+        file: file_name.to_string(),
+        bytes,
+        sha256,
+    });
+    Ok(Exported { rows, manifest })
+}
+
+/// Writes the export to `path` (atomically: a failure leaves nothing behind) and its manifest
+/// to `manifest_path`, listing `also` (files written beside it, such as a report's page) first.
+pub(crate) fn write_file(
+    reader: &Reader,
+    spec: &ExportSpec,
+    path: &Path,
+    manifest_path: &Path,
+    also: Vec<FileHash>,
+) -> Result<Exported> {
+    let tmp = TempBeside::new(path);
+    let file = File::create(&tmp.0).with_context(|| format!("writing {}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let timer = crate::util::Timer::start();
+    let mut exported =
+        write(reader, spec, file, &name).with_context(|| format!("writing {}", path.display()))?;
+    timer.lap("export written");
+    tmp.persist(path)?;
+    exported.manifest.files.splice(0..0, also);
+    exported.manifest.write(manifest_path)?;
+    timer.lap("manifest written");
+    Ok(exported)
+}
+
+/// Checks an output path before any work: its folder must exist and it must not be a folder.
+/// Both are the user's input, so both are usage errors (exit 2).
+pub(crate) fn check_target(flag: &str, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Failure::Usage(format!(
+            "{flag} {}: is a folder, not a file",
+            path.display()
+        ))
+        .into());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Failure::Usage(format!(
+                "{flag} {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
 
 /// DuckDB hands over sorted batches on this thread while another formats, guards, writes and
 /// hashes them, so the two halves of an export overlap.
-fn write_csv(
-    store: &Store,
-    listing: &Listing,
+fn write_csv<W: Write + Send>(
+    reader: &Reader,
+    spec: &ExportSpec,
     stmt: &Stmt,
-    path: &Path,
-    guard: bool,
-) -> WriteResult {
-    let file = File::create(path)?;
-    let header = listing.columns.clone();
+    sink: HashingWriter<W>,
+) -> Result<(u64, HashingWriter<W>)> {
+    let header = spec.listing.columns.clone();
+    let guard = spec.guard;
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(8);
     let timer = crate::util::Timer::start();
     std::thread::scope(|s| {
         let writer = std::thread::Builder::new()
             .name("csv-writer".into())
-            .spawn_scoped(s, move || -> Result<(u64, u64, String)> {
-                let sink = BufWriter::with_capacity(1 << 20, HashingWriter::new(file));
-                let mut out = CsvOut::new(sink, !guard);
+            .spawn_scoped(s, move || -> Result<(u64, HashingWriter<W>)> {
+                let mut out = CsvOut::new(BufWriter::with_capacity(1 << 20, sink), !guard);
                 out.row(header.iter().copied())?;
                 let mut rows = 0u64;
                 let mut bufs: Vec<String> = vec![String::new(); header.len()];
@@ -258,12 +297,10 @@ fn write_csv(
                     rows += batch.num_rows() as u64;
                 }
                 let sink = out.finish()?.into_inner().map_err(|e| e.into_error())?;
-                let (bytes, sha256, mut file) = sink.finish();
-                file.flush()?;
-                Ok((rows, bytes, sha256))
+                Ok((rows, sink))
             })?;
         let mut first = true;
-        let streamed = store.stream(&stmt.sql, &stmt.params, |batch| {
+        let streamed = reader.store().stream(stmt, |batch| {
             if std::mem::take(&mut first) {
                 timer.lap("first rows");
             }
@@ -272,20 +309,24 @@ fn write_csv(
         });
         drop(tx);
         // The writer's own error explains a failed send, so it is reported first.
-        let (rows, bytes, sha256) = writer
+        let written = writer
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
         streamed?;
         timer.lap("rows written");
-        Ok((rows, Some((bytes, sha256))))
+        Ok(written)
     })
 }
 
-fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> WriteResult {
-    let mut file = BufWriter::with_capacity(1 << 20, HashingWriter::new(File::create(path)?));
+fn write_json<W: Write>(
+    reader: &Reader,
+    stmt: &Stmt,
+    sink: HashingWriter<W>,
+) -> Result<(u64, HashingWriter<W>)> {
+    let mut file = BufWriter::with_capacity(1 << 20, sink);
     let mut rows = 0u64;
     file.write_all(b"[")?;
-    store.stream(&stmt.sql, &stmt.params, |batch| {
+    reader.store().stream(stmt, |batch| {
         let schema = batch.schema();
         for r in 0..batch.num_rows() {
             let obj: serde_json::Map<String, serde_json::Value> = schema
@@ -301,22 +342,22 @@ fn write_json(store: &Store, stmt: &Stmt, path: &Path) -> WriteResult {
         Ok(())
     })?;
     file.write_all(if rows == 0 { b"]\n" } else { b"\n]\n" })?;
-    let (bytes, sha256, mut file) = file.into_inner().map_err(|e| e.into_error())?.finish();
-    file.flush()?;
-    Ok((rows, Some((bytes, sha256))))
+    Ok((rows, file.into_inner().map_err(|e| e.into_error())?))
 }
 
 /// Parquet is written by DuckDB's own writer. COPY cannot bind its target as a parameter, so
 /// it writes into a fresh temporary folder whose name we generated (no user text reaches the
-/// SQL), and the file is then moved into place.
-fn write_parquet(store: &Store, stmt: &Stmt, path: &Path) -> WriteResult {
+/// SQL), and the file is then copied into the sink.
+fn write_parquet<W: Write>(
+    reader: &Reader,
+    stmt: &Stmt,
+    mut sink: HashingWriter<W>,
+) -> Result<(u64, HashingWriter<W>)> {
     let dir = tempfile::Builder::new()
         .prefix("rollcall-export")
         .tempdir()?;
     let target = dir.path().join("export.parquet");
-    let rows = store.copy_parquet(&stmt.sql, &stmt.params, &target)?;
-    if std::fs::rename(&target, path).is_err() {
-        std::fs::copy(&target, path)?;
-    }
-    Ok((rows, None))
+    let rows = reader.store().copy_parquet(stmt, &target)?;
+    std::io::copy(&mut File::open(&target)?, &mut sink)?;
+    Ok((rows, sink))
 }

@@ -1,23 +1,35 @@
 //! rollcall: offline onboarding reports for password-manager rollouts.
-//! The library is the whole tool; `main.rs` only parses arguments and maps errors to exit codes.
+//!
+//! Data flows one way: export files → `ingest` (with `ingest::contract`) → `store` (snapshot
+//! tables in DuckDB) → `read` (session views, filter SQL from `queries/`) → plain rows →
+//! `export`, `report` or `server`. `cli` and `cmd` sit on top and are the only modules that
+//! know about the command line. Everything is private to the crate except what `main.rs` needs
+//! and the sample generator, whose truth the tests compare against.
 
-pub mod cli;
-pub mod cmd;
-pub mod contract;
-pub mod domain;
-pub mod error;
-pub mod export;
-pub mod ingest;
-pub mod input;
-pub mod listing;
-pub mod output;
-pub mod progress;
-pub mod queries;
-pub mod report;
+#![warn(unreachable_pub)]
+
+mod cli;
+mod cmd;
+mod domain;
+mod error;
+mod export;
+mod ingest;
+mod model;
+mod output;
+mod overlay;
+mod progress;
+mod read;
+mod report;
 pub mod sample;
-pub mod server;
-pub mod store;
-pub mod util;
+mod server;
+mod sql;
+mod store;
+mod util;
+
+pub use cli::Cli;
+pub use cmd::run;
+pub use error::exit_code;
+pub use util::stderr_line;
 
 /// The tool version recorded in snapshots and manifests.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+const VERSION: &str = env!("CARGO_PKG_VERSION");

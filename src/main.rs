@@ -3,9 +3,9 @@
 use clap::Parser;
 
 fn main() {
-    let cli = rollcall::cli::Cli::parse();
-    if let Err(err) = rollcall::cmd::run(cli) {
-        rollcall::cmd::stderr_line(&format!("rollcall: {err:#}"));
-        std::process::exit(rollcall::error::exit_code(&err));
+    let cli = rollcall::Cli::parse();
+    if let Err(err) = rollcall::run(cli) {
+        rollcall::stderr_line(&format!("rollcall: {err:#}"));
+        std::process::exit(rollcall::exit_code(&err));
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 /// One value of a result, typed enough to print as a table, CSV or JSON.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     Null,
     Bool(bool),
     Int(i64),
@@ -19,7 +19,7 @@ pub enum Cell {
 
 impl Cell {
     /// The text a table or CSV shows; NULL is empty.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Cell::Null => String::new(),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
@@ -39,7 +39,7 @@ impl Cell {
         }
     }
 
-    pub fn json(&self) -> Json {
+    pub(crate) fn json(&self) -> Json {
         match self {
             Cell::Null => Json::Null,
             Cell::Bool(b) => Json::Bool(*b),
@@ -53,13 +53,33 @@ impl Cell {
 
 /// A result: headers and rows of cells.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Grid {
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
+pub(crate) struct Grid {
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Vec<Cell>>,
+}
+
+impl Grid {
+    /// Where each of `names` is, or an error naming the query that lacks one: readers pick
+    /// cells by column name, never by position.
+    pub(crate) fn columns<const N: usize>(
+        &self,
+        names: [&str; N],
+        query: &str,
+    ) -> anyhow::Result<[usize; N]> {
+        let mut at = [0; N];
+        for (slot, name) in at.iter_mut().zip(names) {
+            *slot = self
+                .headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| anyhow::anyhow!("queries/{query} returns no column {name}"))?;
+        }
+        Ok(at)
+    }
 }
 
 /// The width tables fit: the terminal's, else `$COLUMNS`, else unlimited (pipes get whole values).
-pub fn terminal_width() -> Option<usize> {
+pub(crate) fn terminal_width() -> Option<usize> {
     use std::io::IsTerminal;
     if let Ok(c) = std::env::var("COLUMNS") {
         if let Ok(n) = c.trim().parse::<usize>() {
@@ -86,7 +106,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Renders a fitted table: columns shrink (widest first, with an ellipsis) until the line fits.
-pub fn table(grid: &Grid, max_width: Option<usize>) -> String {
+pub(crate) fn table(grid: &Grid, max_width: Option<usize>) -> String {
     let texts: Vec<Vec<String>> = grid
         .rows
         .iter()
@@ -143,7 +163,7 @@ pub fn table(grid: &Grid, max_width: Option<usize>) -> String {
 
 /// OWASP "CSV Injection": a cell a spreadsheet could read as a formula gets a leading `'`.
 /// Covers `= + - @`, TAB, CR, LF and the full-width `＝ ＋ － ＠`.
-pub fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
     match text.chars().next() {
         Some(
             '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}'
@@ -154,13 +174,13 @@ pub fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes CSV rows, guarded unless `raw`.
-pub struct CsvOut<W: Write> {
+pub(crate) struct CsvOut<W: Write> {
     w: csv::Writer<W>,
     raw: bool,
 }
 
 impl<W: Write> CsvOut<W> {
-    pub fn new(inner: W, raw: bool) -> Self {
+    pub(crate) fn new(inner: W, raw: bool) -> Self {
         CsvOut {
             w: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::Any(b'\n'))
@@ -169,7 +189,7 @@ impl<W: Write> CsvOut<W> {
         }
     }
 
-    pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+    pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
         for c in cells {
             let field = if self.raw {
                 std::borrow::Cow::Borrowed(c)
@@ -183,7 +203,7 @@ impl<W: Write> CsvOut<W> {
         self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
     }
 
-    pub fn finish(self) -> io::Result<W> {
+    pub(crate) fn finish(self) -> io::Result<W> {
         self.w
             .into_inner()
             .map_err(|e| io::Error::other(e.to_string()))
@@ -191,7 +211,7 @@ impl<W: Write> CsvOut<W> {
 }
 
 /// A whole grid as guarded CSV.
-pub fn csv_string(grid: &Grid) -> io::Result<String> {
+pub(crate) fn csv_string(grid: &Grid) -> io::Result<String> {
     let mut out = CsvOut::new(Vec::new(), false);
     out.row(grid.headers.iter().map(String::as_str))?;
     for r in &grid.rows {
@@ -202,7 +222,7 @@ pub fn csv_string(grid: &Grid) -> io::Result<String> {
 }
 
 /// A grid as a JSON array of objects keyed by header.
-pub fn json_rows(grid: &Grid) -> Json {
+pub(crate) fn json_rows(grid: &Grid) -> Json {
     Json::Array(
         grid.rows
             .iter()

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A byte-counting bar that appears only after a second of work, so quick runs stay quiet.
-pub fn bar(enabled: bool, total: u64, message: &'static str) -> ProgressBar {
+pub(crate) fn bar(enabled: bool, total: u64, message: &'static str) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -20,7 +20,7 @@ pub fn bar(enabled: bool, total: u64, message: &'static str) -> ProgressBar {
 }
 
 /// A spinner for a step whose length is unknown (filing a snapshot), with the same rules.
-pub fn spinner(enabled: bool, message: &'static str) -> ProgressBar {
+pub(crate) fn spinner(enabled: bool, message: &'static str) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

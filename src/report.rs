@@ -1,124 +1,161 @@
-//! The static HTML report: gathers plain data from the listing API, then renders it with
-//! minijinja templates from `report-templates/` (embedded; `--templates DIR` overrides files).
-//! Rendering never sees the database.
+//! The static HTML report: gathers plain data through the read layer, then renders it with
+//! minijinja templates from `report-templates/` (embedded; `--templates DIR` overrides files
+//! through the same overlay as `--queries`). Rendering never sees the database.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use duckdb::arrow::array::Array;
 use minijinja::{AutoEscape, Environment, Value as J};
 use serde::Serialize;
 
-use crate::domain::{Dimension, FilterSet};
-use crate::export::{self, FileHash, Manifest};
-use crate::ingest::{InputMeta, Reject};
-use crate::listing::{self, Listing, Sort, Summary};
+use crate::domain::{
+    self, Column, Dimension, FilterSet, Vocabulary, EXPORT_COLUMNS, STAGE_COLUMNS,
+};
+use crate::export::{self, ExportSpec, FileHash, Format, Manifest};
+use crate::model::{InputMeta, Reject, SnapshotInfo};
 use crate::output::Cell;
-use crate::store::{cells, Scope, SnapshotInfo, Store};
+use crate::overlay::{embed, Builtin, Overlay};
+use crate::read::{Listing, Reader, Sort, Summary};
+use crate::store::cells;
 
 /// Rows embedded in one page at most; larger scopes embed the first rows and point at users.csv.
-pub const EMBED_LIMIT: u64 = 200_000;
+pub(crate) const EMBED_LIMIT: u64 = 200_000;
 /// Rejects listed in the page at most (all of them are in `rollcall rejects`).
-pub const REJECTS_LIMIT: usize = 1000;
-
-const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "report.html.j2",
-        include_str!("../report-templates/report.html.j2"),
-    ),
-    ("report.css", include_str!("../report-templates/report.css")),
-    ("report.js", include_str!("../report-templates/report.js")),
+const REJECTS_LIMIT: usize = 1000;
+/// The dimensions the page filters on.
+const PAGE_DIMENSIONS: [Dimension; 4] = [
+    Dimension::License,
+    Dimension::Status,
+    Dimension::Activity,
+    Dimension::Hub,
 ];
 
+const BUILTIN: Builtin = embed!("report-templates": "report.html.j2", "report.css", "report.js");
+
 /// The templates in force: a user folder's files, falling back to the built-ins.
-#[derive(Debug, Clone, Default)]
-pub struct Templates {
-    dir: Option<PathBuf>,
+#[derive(Debug, Clone)]
+pub(crate) struct Templates {
+    files: Overlay,
 }
 
 impl Templates {
-    pub fn new(dir: Option<PathBuf>) -> Result<Templates> {
-        if let Some(d) = &dir {
-            if !d.is_dir() {
-                anyhow::bail!("--templates {}: not a folder", d.display());
-            }
-        }
-        Ok(Templates { dir })
+    pub(crate) fn new(dir: Option<PathBuf>) -> Result<Templates> {
+        Ok(Templates {
+            files: Overlay::new("--templates", dir, BUILTIN)?,
+        })
     }
 
-    pub fn get(&self, name: &str) -> Result<String> {
-        if let Some(dir) = &self.dir {
-            let p = dir.join(name);
-            if p.is_file() {
-                return std::fs::read_to_string(&p).with_context(|| format!("{}", p.display()));
-            }
-        }
-        BUILTIN_TEMPLATES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| t.to_string())
-            .with_context(|| format!("no template {name}"))
+    /// A minijinja environment that loads templates from the overlay, auto-escaping HTML in
+    /// every template, including a user's own.
+    fn environment(&self) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        let files = self.files.clone();
+        env.set_loader(move |name| {
+            files.find(name).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("{e:#}"))
+            })
+        });
+        env
     }
 }
 
 /// Header facts of the report.
 #[derive(Debug, Clone, Serialize)]
-pub struct Meta {
-    pub tool_version: &'static str,
-    pub snapshot: SnapshotInfo,
+struct Meta {
+    tool_version: &'static str,
+    snapshot: SnapshotInfo,
     #[serde(serialize_with = "crate::util::ser_ts")]
-    pub as_of: chrono::DateTime<chrono::Utc>,
-    pub window_days: i64,
-    pub scope: String,
-    pub total_in_snapshot: u64,
-    pub scope_rows: u64,
-    pub embedded_rows: u64,
-    pub truncated: bool,
-    pub inputs: Vec<InputMeta>,
+    as_of: chrono::DateTime<chrono::Utc>,
+    window_days: i64,
+    scope: String,
+    total_in_snapshot: u64,
+    scope_rows: u64,
+    embedded_rows: u64,
+    truncated: bool,
+    inputs: Vec<InputMeta>,
 }
 
 /// Everything the page shows, as plain data.
-pub struct ReportData {
-    pub title: String,
-    pub meta: Meta,
-    pub summary: Summary,
-    pub rejects: Vec<Reject>,
-    pub rejects_total: usize,
-    /// The columnar users/devices JSON embedded in the page.
-    pub data: serde_json::Value,
+struct ReportData {
+    title: String,
+    meta: Meta,
+    summary: Summary,
+    vocabulary: Vocabulary,
+    rejects: Vec<Reject>,
+    rejects_total: usize,
+    data: PageData,
+}
+
+/// The users of the page, column by column (one entry per user, in list order). Booleans are
+/// 1/0, times Unix seconds, dimension values indexes into `PageData::dims`; `null` is unknown.
+/// `dev0[i]`/`devn[i]` are where user i's devices start in [`DeviceColumns`] and how many.
+#[derive(Debug, Default, Serialize)]
+struct UserColumns {
+    name: Vec<Option<String>>,
+    email: Vec<String>,
+    scim: Vec<Option<u8>>,
+    last_used: Vec<Option<i64>>,
+    license: Vec<Option<usize>>,
+    status: Vec<Option<usize>>,
+    activity: Vec<Option<usize>>,
+    hub: Vec<Option<usize>>,
+    reminders: Vec<i64>,
+    act: Vec<Option<u8>>,
+    act_at: Vec<Option<i64>>,
+    setup: Vec<Option<u8>>,
+    setup_at: Vec<Option<i64>>,
+    data: Vec<Option<u8>>,
+    data_at: Vec<Option<i64>>,
+    dev0: Vec<usize>,
+    devn: Vec<usize>,
+}
+
+/// Every device of the page's users, flattened in user order; platform and version are indexes
+/// into `PageData::platforms` and `PageData::versions`.
+#[derive(Debug, Default, Serialize)]
+struct DeviceColumns {
+    name: Vec<Option<String>>,
+    platform: Vec<Option<usize>>,
+    version: Vec<Option<usize>>,
+    last_used: Vec<Option<i64>>,
+    hub: Vec<Option<u8>>,
+}
+
+/// The JSON embedded in the page (`#rollcall-data`): the contract `report.js` reads. Every word
+/// the script shows (column titles, dimension titles and value labels, stage names) comes from
+/// here, i.e. from `domain.rs`.
+#[derive(Debug, Serialize)]
+struct PageData {
+    /// The export's columns in order; the CSV download's header is their keys.
+    columns: Vec<Column>,
+    dim_titles: BTreeMap<&'static str, &'static str>,
+    /// The values of each dimension the page filters on, in the console's order.
+    dims: BTreeMap<&'static str, Vec<&'static str>>,
+    labels: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
+    stages: [&'static str; 3],
+    device_columns: [&'static str; 5],
+    /// Users embedded (at most [`EMBED_LIMIT`]).
+    n: u64,
+    u: UserColumns,
+    d: DeviceColumns,
+    platforms: Vec<String>,
+    versions: Vec<String>,
 }
 
 /// Reads what the report needs for a scope and filter set.
-pub fn gather(
-    store: &Store,
-    scope: &Scope,
-    filters: &FilterSet,
-    title: &str,
-) -> Result<ReportData> {
-    let summary = listing::summary(store, scope, filters)?;
-    let mut rejects = store.rejects(scope.snapshot.id)?;
+fn gather(reader: &Reader, filters: &FilterSet, title: &str) -> Result<ReportData> {
+    let scope = reader.scope();
+    let summary = reader.summary(filters)?;
+    let mut rejects = reader.rejects()?;
     let rejects_total = rejects.len();
     rejects.truncate(REJECTS_LIMIT);
-    let listing = Listing {
-        scope: scope.clone(),
-        filters: filters.clone(),
-        sort: Sort::default(),
-        // The export's columns (the CSV download must match users.csv) plus the stages for details.
-        columns: [
-            listing::EXPORT_COLUMNS,
-            &[
-                "license_activated",
-                "license_activated_at",
-                "app_setup_completed",
-                "app_setup_completed_at",
-                "data_added",
-                "data_added_at",
-            ],
-        ]
-        .concat(),
-    };
-    let data = embedded_data(store, &listing, summary.matches)?;
-    let embedded = data["n"].as_u64().unwrap_or(0);
+    let vocabulary = Vocabulary::new(scope.window_days);
+    let data = page_data(reader, filters, summary.matches, &vocabulary)?;
+    let embedded = data.n;
     Ok(ReportData {
         title: title.to_string(),
         meta: Meta {
@@ -131,26 +168,34 @@ pub fn gather(
             scope_rows: summary.matches,
             embedded_rows: embedded,
             truncated: embedded < summary.matches,
-            inputs: store.inputs(scope.snapshot.id)?,
+            inputs: reader.inputs()?,
         },
         summary,
+        vocabulary,
         rejects,
         rejects_total,
         data,
     })
 }
 
-fn secs(c: &Cell) -> serde_json::Value {
+fn secs(c: &Cell) -> Option<i64> {
     match c {
-        Cell::Time(t) => t.timestamp().into(),
-        _ => serde_json::Value::Null,
+        Cell::Time(t) => Some(t.timestamp()),
+        _ => None,
     }
 }
 
-fn flag(c: &Cell) -> serde_json::Value {
+fn flag(c: &Cell) -> Option<u8> {
     match c {
-        Cell::Bool(b) => u8::from(*b).into(),
-        _ => serde_json::Value::Null,
+        Cell::Bool(b) => Some(u8::from(*b)),
+        _ => None,
+    }
+}
+
+fn text(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Null => None,
+        other => Some(other.text()),
     }
 }
 
@@ -162,177 +207,159 @@ struct Dict {
 }
 
 impl Dict {
-    fn code(&mut self, c: &Cell) -> serde_json::Value {
-        let text = match c {
-            Cell::Null => return serde_json::Value::Null,
-            other => other.text(),
-        };
+    fn code(&mut self, c: &Cell) -> Option<usize> {
+        let text = text(c)?;
         let next = self.values.len();
-        let i = *self.index.entry(text.clone()).or_insert_with(|| next);
+        let i = *self.index.entry(text.clone()).or_insert(next);
         if i == next {
             self.values.push(text);
         }
-        i.into()
+        Some(i)
     }
 }
 
-/// The page's data: columnar arrays with dictionary-coded categories (contract in report-templates/).
-fn embedded_data(store: &Store, listing: &Listing, matches: u64) -> Result<serde_json::Value> {
-    use serde_json::Value as V;
+/// A batch's columns, found by name: the page never depends on the query's column order.
+fn columns_of<'b, const N: usize>(
+    batch: &'b duckdb::arrow::record_batch::RecordBatch,
+    names: [&str; N],
+) -> Result<[&'b dyn Array; N]> {
+    let mut out = Vec::with_capacity(N);
+    for name in names {
+        let col = batch
+            .column_by_name(name)
+            .with_context(|| format!("the report's query returns no column {name}"))?;
+        out.push(col.as_ref());
+    }
+    Ok(out
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one column per name")))
+}
+
+/// The page's data: the export's rows plus each user's stages and devices, read by column name.
+fn page_data(
+    reader: &Reader,
+    filters: &FilterSet,
+    matches: u64,
+    vocabulary: &Vocabulary,
+) -> Result<PageData> {
+    let listing = Listing {
+        filters: filters.clone(),
+        sort: Sort::default(),
+        // The export's columns (the CSV download must match users.csv) plus the stages for details.
+        columns: [&EXPORT_COLUMNS[..], &STAGE_COLUMNS[..]].concat(),
+    };
     let limit = (matches > EMBED_LIMIT).then_some(EMBED_LIMIT);
-    let stmt = listing.select(&store.sql, limit, 0)?;
-    let names = [
-        "name",
-        "email",
-        "scim",
-        "last_used",
-        "license",
-        "status",
-        "activity",
-        "hub",
-        "reminders",
-        "act",
-        "act_at",
-        "setup",
-        "setup_at",
-        "data",
-        "data_at",
-    ];
-    let mut cols: Vec<Vec<V>> = vec![Vec::new(); names.len()];
-    let dims: Vec<(Dimension, usize)> = vec![
-        (Dimension::License, 4),
-        (Dimension::Status, 5),
-        (Dimension::Activity, 6),
-        (Dimension::Hub, 7),
-    ];
+    let stmt = listing.select(reader.sql(), limit, 0)?;
+    let mut u = UserColumns::default();
     let mut n = 0u64;
-    store.stream(&stmt.sql, &stmt.params, |b| {
+    let code = |dim: Dimension, c: Cell| {
+        let t = c.text();
+        dim.values().iter().position(|v| *v == t)
+    };
+    reader.store().stream(&stmt, |b| {
+        let [name, email, scim, last_used, license, status, activity, hub, reminders] =
+            columns_of(b, EXPORT_COLUMNS)?;
+        let [act, act_at, setup, setup_at, data, data_at] = columns_of(b, STAGE_COLUMNS)?;
+        let cell = |c: &dyn Array, r| cells::cell(c, r);
         for r in 0..b.num_rows() {
-            let c: Vec<Cell> = b
-                .columns()
-                .iter()
-                .map(|a| cells::cell(a.as_ref(), r))
-                .collect();
-            cols[0].push(match &c[0] {
-                Cell::Null => V::Null,
-                other => other.text().into(),
+            u.name.push(text(&cell(name, r)));
+            u.email.push(cell(email, r).text());
+            u.scim.push(flag(&cell(scim, r)));
+            u.last_used.push(secs(&cell(last_used, r)));
+            u.license.push(code(Dimension::License, cell(license, r)));
+            u.status.push(code(Dimension::Status, cell(status, r)));
+            u.activity
+                .push(code(Dimension::Activity, cell(activity, r)));
+            u.hub.push(code(Dimension::Hub, cell(hub, r)));
+            u.reminders.push(match cell(reminders, r) {
+                Cell::Int(i) => i,
+                _ => 0,
             });
-            cols[1].push(c[1].text().into());
-            cols[2].push(flag(&c[2]));
-            cols[3].push(secs(&c[3]));
-            for (dim, i) in &dims {
-                let t = c[*i].text();
-                cols[*i].push(
-                    dim.values()
-                        .iter()
-                        .position(|v| *v == t)
-                        .map_or(V::Null, V::from),
-                );
-            }
-            cols[8].push(match c[8] {
-                Cell::Int(i) => i.into(),
-                _ => 0.into(),
-            });
-            for (k, i) in [(9, 9), (11, 11), (13, 13)] {
-                cols[k].push(flag(&c[i]));
-                cols[k + 1].push(secs(&c[i + 1]));
-            }
+            u.act.push(flag(&cell(act, r)));
+            u.act_at.push(secs(&cell(act_at, r)));
+            u.setup.push(flag(&cell(setup, r)));
+            u.setup_at.push(secs(&cell(setup_at, r)));
+            u.data.push(flag(&cell(data, r)));
+            u.data_at.push(secs(&cell(data_at, r)));
             n += 1;
         }
         Ok(())
     })?;
 
     // Devices of the embedded users, in user order.
-    let emails: Vec<String> = cols[1]
-        .iter()
-        .map(|e| e.as_str().unwrap_or("").to_lowercase())
-        .collect();
-    let mut by_user: HashMap<String, Vec<Vec<Cell>>> = HashMap::new();
-    let devices_sql = format!(
-        "WITH {},\ndevices AS (\n{}\n)\nSELECT email_key, device_name, platform, enpass_version, last_used, hub_authenticated FROM devices ORDER BY email_key, last_used DESC NULLS LAST, line",
-        crate::store::PARAMS_CTE,
-        store.sql.fragment("views/devices.sql")?
-    );
-    store.stream(&devices_sql, &listing.scope.params(), |b| {
+    let mut by_user: HashMap<String, Vec<[Cell; 5]>> = HashMap::new();
+    let devices = reader.sql().stmt("read/devices.sql", vec![])?;
+    reader.store().stream(&devices, |b| {
+        let [key, name, platform, version, last_used, hub] = columns_of(
+            b,
+            [
+                "email_key",
+                "device_name",
+                "platform",
+                "enpass_version",
+                "last_used",
+                "hub_authenticated",
+            ],
+        )?;
         for r in 0..b.num_rows() {
-            let c: Vec<Cell> = b
-                .columns()
-                .iter()
-                .map(|a| cells::cell(a.as_ref(), r))
-                .collect();
-            by_user.entry(c[0].text()).or_default().push(c);
+            by_user
+                .entry(cells::cell(key, r).text())
+                .or_default()
+                .push([name, platform, version, last_used, hub].map(|c| cells::cell(c, r)));
         }
         Ok(())
     })?;
     let mut platforms = Dict::default();
     let mut versions = Dict::default();
-    let (mut dname, mut dplat, mut dver, mut dlast, mut dhub) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    let (mut dev0, mut devn) = (
-        Vec::with_capacity(emails.len()),
-        Vec::with_capacity(emails.len()),
-    );
-    for key in &emails {
-        dev0.push(V::from(dname.len()));
-        let list = by_user.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        devn.push(V::from(list.len()));
-        for c in list {
-            dname.push(match &c[1] {
-                Cell::Null => V::Null,
-                o => o.text().into(),
-            });
-            dplat.push(platforms.code(&c[2]));
-            dver.push(versions.code(&c[3]));
-            dlast.push(secs(&c[4]));
-            dhub.push(flag(&c[5]));
+    let mut d = DeviceColumns::default();
+    for email in &u.email {
+        u.dev0.push(d.name.len());
+        let list = by_user
+            .get(&email.to_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        u.devn.push(list.len());
+        for [name, platform, version, last_used, hub] in list {
+            d.name.push(text(name));
+            d.platform.push(platforms.code(platform));
+            d.version.push(versions.code(version));
+            d.last_used.push(secs(last_used));
+            d.hub.push(flag(hub));
         }
     }
-    let mut u = serde_json::Map::new();
-    for (name, col) in names.iter().zip(cols) {
-        u.insert(name.to_string(), V::Array(col));
-    }
-    u.insert("dev0".into(), V::Array(dev0));
-    u.insert("devn".into(), V::Array(devn));
-    let labels: serde_json::Map<String, V> = [
-        Dimension::License,
-        Dimension::Status,
-        Dimension::Activity,
-        Dimension::Hub,
-    ]
-    .iter()
-    .map(|d| {
-        let m: serde_json::Map<String, V> = d
-            .values()
+    let words: Vec<_> = vocabulary
+        .dimensions
+        .iter()
+        .filter(|w| PAGE_DIMENSIONS.iter().any(|d| d.name() == w.name))
+        .collect();
+    Ok(PageData {
+        columns: EXPORT_COLUMNS
             .iter()
-            .map(|v| (v.to_string(), V::from(d.label(v))))
-            .collect();
-        (d.name().to_string(), V::Object(m))
+            .map(|c| domain::column(c).copied())
+            .collect::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?,
+        dim_titles: words.iter().map(|w| (w.name, w.title)).collect(),
+        dims: words.iter().map(|w| (w.name, w.values.clone())).collect(),
+        labels: words
+            .iter()
+            .map(|w| {
+                let labels = w.values.iter().copied().zip(w.labels.iter().cloned());
+                (w.name, labels.collect())
+            })
+            .collect(),
+        stages: vocabulary.stages,
+        device_columns: vocabulary.device_columns,
+        n,
+        u,
+        d,
+        platforms: platforms.values,
+        versions: versions.values,
     })
-    .collect();
-    let dims_json: serde_json::Map<String, V> = [
-        Dimension::License,
-        Dimension::Status,
-        Dimension::Activity,
-        Dimension::Hub,
-    ]
-    .iter()
-    .map(|d| (d.name().to_string(), V::from(d.values().to_vec())))
-    .collect();
-    Ok(serde_json::json!({
-        "columns": listing::EXPORT_COLUMNS,
-        "dims": dims_json,
-        "labels": labels,
-        "n": n,
-        "u": u,
-        "d": {"name": dname, "platform": dplat, "version": dver, "last_used": dlast, "hub": dhub},
-        "platforms": platforms.values,
-        "versions": versions.values,
-    }))
 }
 
 /// JSON that can sit inside `<script>`: no `<`, `>`, `&` or line separators survive as such,
 /// so `</script>` or `<!--` in a name cannot end the block.
-pub fn script_safe_json(value: &serde_json::Value) -> Result<String> {
+fn script_safe_json(value: &impl Serialize) -> Result<String> {
     let text = serde_json::to_string(value)?;
     let mut out = String::with_capacity(text.len() + 64);
     for ch in text.chars() {
@@ -370,27 +397,24 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// `'sha256-…'` of an inline block, as CSP wants it.
-pub fn csp_hash(text: &str) -> String {
+fn csp_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
     format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
 }
 
 /// Renders the page. Auto-escaping is on for every template, including a user's own.
-pub fn render(data: &ReportData, templates: &Templates) -> Result<String> {
-    let css = templates.get("report.css")?;
-    let js = templates.get("report.js")?;
+fn render(data: &ReportData, templates: &Templates) -> Result<String> {
+    let css = templates.files.get("report.css")?;
+    let js = templates.files.get("report.js")?;
     let csp = format!(
         "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
         csp_hash(&js),
         csp_hash(&css)
     );
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let source = templates.get("report.html.j2")?;
-    env.add_template_owned("report.html.j2", source)
-        .context("report-templates/report.html.j2")?;
-    let tmpl = env.get_template("report.html.j2")?;
+    let env = templates.environment();
+    let tmpl = env
+        .get_template("report.html.j2")
+        .map_err(|e| anyhow::anyhow!("report-templates/report.html.j2: {e:#}"))?;
     let html = tmpl
         .render(minijinja::context! {
             title => &data.title,
@@ -400,6 +424,9 @@ pub fn render(data: &ReportData, templates: &Templates) -> Result<String> {
             data_json => J::from_safe_string(script_safe_json(&data.data)?),
             meta => J::from_serialize(&data.meta),
             summary => J::from_serialize(&data.summary),
+            columns => J::from_serialize(&data.data.columns),
+            dim_titles => J::from_serialize(&data.data.dim_titles),
+            vocabulary => J::from_serialize(&data.vocabulary),
             rejects => J::from_serialize(&data.rejects),
             rejects_total => data.rejects_total,
         })
@@ -408,38 +435,57 @@ pub fn render(data: &ReportData, templates: &Templates) -> Result<String> {
 }
 
 /// What `rollcall report` wrote.
-pub struct Written {
-    pub index: PathBuf,
-    pub manifest: Manifest,
+pub(crate) struct Written {
+    pub(crate) index: PathBuf,
+    pub(crate) manifest: Manifest,
+}
+
+/// The report page for a scope and filter set, as HTML.
+pub(crate) fn page(
+    reader: &Reader,
+    filters: &FilterSet,
+    title: &str,
+    templates: &Templates,
+) -> Result<String> {
+    render(&gather(reader, filters, title)?, templates)
+}
+
+/// What the report's users.csv holds: the export of its scope, guarded.
+pub(crate) fn export_spec(filters: &FilterSet) -> ExportSpec {
+    ExportSpec {
+        listing: Listing {
+            filters: filters.clone(),
+            sort: Sort::default(),
+            columns: EXPORT_COLUMNS.to_vec(),
+        },
+        format: Format::Csv,
+        guard: true,
+    }
 }
 
 /// Writes index.html, users.csv (the guarded export of the same rows) and manifest.json.
-pub fn write(
-    store: &Store,
-    scope: &Scope,
+pub(crate) fn write(
+    reader: &Reader,
     filters: &FilterSet,
     title: &str,
     templates: &Templates,
     out: &Path,
 ) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
-    let data = gather(store, scope, filters, title)?;
-    let html = render(&data, templates)?;
+    let html = page(reader, filters, title, templates)?;
     let index = out.join("index.html");
     export::write_atomic(&index, html.as_bytes())?;
-    let listing = Listing {
-        scope: scope.clone(),
-        filters: filters.clone(),
-        sort: Sort::default(),
-        columns: listing::EXPORT_COLUMNS.to_vec(),
-    };
-    let csv = out.join("users.csv");
-    let (rows, stmt, csv_hash) =
-        export::write_rows(store, &listing, &csv, export::Format::Csv, true)?;
-    let mut manifest = Manifest::new(store, &listing, &stmt, export::Format::Csv, true, rows)?;
-    manifest.files = vec![FileHash::of(&index)?, csv_hash];
-    manifest.write(&out.join("manifest.json"))?;
-    Ok(Written { index, manifest })
+    let exported = export::write_file(
+        reader,
+        &export_spec(filters),
+        &out.join("users.csv"),
+        &out.join("manifest.json"),
+        vec![FileHash::of(&index)?],
+    )?;
+    Ok(Written {
+        index,
+        manifest: exported.manifest,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The preview server: tiny_http on 127.0.0.1 only, a fixed set of GET routes, each calling
-//! the same library functions as the CLI. Every request opens the database read-only afresh,
-//! so a new ingest shows up on reload.
+//! the read layer as the CLI does (query parameters become the same filter pairs as flags).
+//! Every request opens the database read-only afresh, so a new ingest shows up on reload.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,36 +9,26 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::cli::FilterArgs;
-use crate::cmd::read::{filter_set, scope, users_json};
-use crate::domain::Dimension;
-use crate::listing::{self, Listing, Sort};
-use crate::queries::Sql;
+use crate::domain::{Dimension, FilterSet, DEFAULT_COLUMNS};
+use crate::export;
+use crate::read::{self, Listing, ReadRequest, Reader, Sort};
 use crate::report::{self, Templates};
-use crate::store::{Access, Store};
+use crate::sql::Sql;
 
-pub struct ServerConfig {
-    pub db: PathBuf,
-    pub sql: Sql,
-    pub templates: Templates,
-    /// The scope given on the command line; query parameters narrow it further for the API.
-    pub filters: FilterArgs,
-    pub title: String,
-    pub port: u16,
+pub(crate) struct ServerConfig {
+    pub(crate) db: PathBuf,
+    pub(crate) sql: Sql,
+    pub(crate) templates: Templates,
+    /// The snapshot, as-of and window given on the command line.
+    pub(crate) request: ReadRequest,
+    /// The filters given on the command line, as (key, value) pairs: the server's fixed scope,
+    /// which query parameters narrow further for the API.
+    pub(crate) scope: Vec<(String, String)>,
+    pub(crate) title: String,
+    pub(crate) port: u16,
 }
 
-/// The routes, documented in README; anything else is 404.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("/", "the HTML report for the server's scope"),
-    ("/users.csv", "the guarded CSV export of the scope"),
-    ("/manifest.json", "provenance of the scope (as `export` writes it)"),
-    ("/api/users", "users JSON, as `users --format json`; query: license, status, activity, hub, scim, reminders, filter, search, sort, columns, limit, offset"),
-    ("/api/summary", "summary JSON, as `summary --format json`; same filter parameters"),
-    ("/api/user", "one user's details, as `show --format json`; query: email"),
-    ("/healthz", "ok"),
-];
-
-pub fn serve(cfg: ServerConfig) -> Result<()> {
+pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
     let server = Server::http(("127.0.0.1", cfg.port))
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", cfg.port))?;
     let port = server
@@ -128,82 +118,64 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
     let params = parse_query(query);
     match path {
         "/" | "/index.html" => {
-            let (store, scope, filters) = open(cfg, &BTreeMap::new())?;
-            let data = report::gather(&store, &scope, &filters, &cfg.title)?;
+            let (reader, filters) = open(cfg, &BTreeMap::new())?;
             Ok(Reply {
                 status: 200,
                 content_type: "text/html; charset=utf-8",
-                body: report::render(&data, &cfg.templates)?.into_bytes(),
+                body: report::page(&reader, &filters, &cfg.title, &cfg.templates)?.into_bytes(),
             })
         }
         "/users.csv" | "/manifest.json" => {
-            let (store, scope, filters) = open(cfg, &BTreeMap::new())?;
-            let listing = Listing {
-                scope,
-                filters,
-                sort: Sort::default(),
-                columns: listing::EXPORT_COLUMNS.to_vec(),
-            };
-            let dir = tempfile::tempdir()?;
-            let file = dir.path().join("users.csv");
-            let (rows, stmt, hash) = crate::export::write_rows(
-                &store,
-                &listing,
-                &file,
-                crate::export::Format::Csv,
-                true,
+            let (reader, filters) = open(cfg, &BTreeMap::new())?;
+            let mut csv = Vec::new();
+            let exported = export::write(
+                &reader,
+                &report::export_spec(&filters),
+                &mut csv,
+                "users.csv",
             )?;
             if path == "/users.csv" {
                 return Ok(Reply {
                     status: 200,
                     content_type: "text/csv; charset=utf-8",
-                    body: std::fs::read(&file)?,
+                    body: csv,
                 });
             }
-            let mut m = crate::export::Manifest::new(
-                &store,
-                &listing,
-                &stmt,
-                crate::export::Format::Csv,
-                true,
-                rows,
-            )?;
-            m.files.push(hash);
-            Ok(Reply::json(&m))
+            Ok(Reply::json(&exported.manifest))
         }
         "/api/users" => {
-            let (store, scope, filters) = open(cfg, &params)?;
+            let (reader, filters) = open(cfg, &params)?;
             let listing = Listing {
-                columns: listing::resolve_columns(
-                    &list(&params, "columns"),
-                    listing::DEFAULT_COLUMNS,
-                )?,
+                columns: read::resolve_columns(&list(&params, "columns"), DEFAULT_COLUMNS)?,
                 sort: Sort::parse(
                     params
                         .get("sort")
                         .and_then(|v| v.first())
                         .map(String::as_str),
                 )?,
-                scope: scope.clone(),
-                filters: filters.clone(),
+                filters,
             };
             let limit = number(&params, "limit")?.or(Some(50));
             let offset = number(&params, "offset")?.unwrap_or(0);
-            let page = listing::users_page(&store, &listing, limit, offset)?;
-            Ok(Reply::json(&users_json(&page, &scope, &filters, &listing)))
+            let page = reader.page(&listing, limit, offset)?;
+            Ok(Reply::json(&read::users_json(
+                &page,
+                reader.scope(),
+                &listing,
+            )))
         }
         "/api/summary" => {
-            let (store, scope, filters) = open(cfg, &params)?;
-            Ok(Reply::json(&listing::summary(&store, &scope, &filters)?))
+            let (reader, filters) = open(cfg, &params)?;
+            Ok(Reply::json(&reader.summary(&filters)?))
         }
         "/api/user" => {
-            let (store, scope, _) = open(cfg, &BTreeMap::new())?;
+            let (reader, _) = open(cfg, &BTreeMap::new())?;
             let email = params
                 .get("email")
                 .and_then(|v| v.first())
                 .cloned()
                 .unwrap_or_default();
-            match listing::user_detail(&store, &scope, &email) {
+            match reader.detail(&email) {
                 Ok(d) => Ok(Reply::json(&d)),
                 Err(e) => Ok(Reply::text(404, &format!("{e:#}"))),
             }
@@ -213,37 +185,37 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
     }
 }
 
-/// Opens the database for one request; query parameters add to the server's own filters.
-fn open(
-    cfg: &ServerConfig,
-    params: &BTreeMap<String, Vec<String>>,
-) -> Result<(Store, crate::store::Scope, crate::domain::FilterSet)> {
-    let store = Store::open(&cfg.db, Access::ReadOnly, cfg.sql.clone())?;
-    let mut args = cfg.filters.clone();
-    for dim in Dimension::ALL {
-        let target = match dim {
-            Dimension::License => &mut args.license,
-            Dimension::Status => &mut args.status,
-            Dimension::Activity => &mut args.activity,
-            Dimension::Hub => &mut args.hub,
-            Dimension::Scim => &mut args.scim,
-            Dimension::Reminders => &mut args.reminders,
-        };
-        target.extend(list(params, dim.name()));
+/// The URL parameters that are filters, with the flags' names.
+fn filter_keys() -> impl Iterator<Item = &'static str> {
+    Dimension::ALL
+        .into_iter()
+        .map(Dimension::name)
+        .chain(["filter", "search"])
+}
+
+/// Opens the database for one request; query parameters add to the server's own filters,
+/// through the same pairs as the command line's flags.
+fn open(cfg: &ServerConfig, params: &BTreeMap<String, Vec<String>>) -> Result<(Reader, FilterSet)> {
+    let mut pairs: Vec<(&str, String)> = cfg
+        .scope
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    for key in filter_keys() {
+        if key == "search" {
+            if let Some(s) = params.get(key).and_then(|v| v.first()) {
+                pairs.retain(|(k, _)| *k != "search");
+                pairs.push((key, s.clone()));
+            }
+        } else {
+            pairs.extend(list(params, key).into_iter().map(|v| (key, v)));
+        }
     }
-    args.filters.extend(list(params, "filter"));
-    if let Some(s) = params.get("search").and_then(|v| v.first()) {
-        args.search = Some(s.clone());
-    }
-    let scope = scope(
-        &store,
-        args.snapshot,
-        args.as_of.as_deref(),
-        args.window_days,
-    )?;
-    let filters = filter_set(&args)?;
-    listing::check_filters(&store, &scope, &filters).context("filter")?;
-    Ok((store, scope, filters))
+    let filters = FilterSet::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        .map_err(crate::error::Failure::Usage)?;
+    let reader = Reader::open(&cfg.db, &cfg.sql, &cfg.request)?;
+    reader.check(&filters).context("filter")?;
+    Ok((reader, filters))
 }
 
 /// Every value of a repeated or comma-separated parameter.
@@ -269,7 +241,7 @@ fn number(params: &BTreeMap<String, Vec<String>>, key: &str) -> Result<Option<u6
 }
 
 /// `a=1&b=x%20y&a=2` → {a: [1, 2], b: ["x y"]}.
-pub fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn parse_query(query: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));

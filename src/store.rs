@@ -1,25 +1,28 @@
-//! The one module that opens DuckDB: connection modes, schema and views, writing a snapshot
-//! atomically, and running SQL for the read side. Everything else passes SQL text and bound
-//! parameters through here and gets plain data back.
+//! The one module that opens DuckDB: connection modes, the schema and its versions, writing a
+//! snapshot atomically, and the read sessions every read runs in. Everything else hands it
+//! statements from `queries/` with their parameters and gets plain data back.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{AccessMode, Config, Connection};
-use serde::Serialize;
 
 use crate::error::Failure;
-use crate::ingest::{InputMeta, Parsed, Reject};
-use crate::queries::Sql;
+use crate::ingest::Parsed;
+use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
+use crate::output::Grid;
+use crate::sql::{Param, Sql, Stmt};
 
+mod schema;
 mod staged;
 
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// Ingest: takes DuckDB's exclusive lock.
     ReadWrite,
     /// Every other command: shares the file, refuses writes.
@@ -28,61 +31,13 @@ pub enum Access {
     Query,
 }
 
-pub struct Store {
+pub(crate) struct Store {
     conn: Connection,
     path: PathBuf,
-    pub sql: Sql,
+    pub(crate) sql: Sql,
 }
 
-/// One row of the `snapshots` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SnapshotInfo {
-    pub id: i64,
-    pub label: Option<String>,
-    #[serde(serialize_with = "crate::util::ser_ts")]
-    pub as_of: DateTime<Utc>,
-    #[serde(serialize_with = "crate::util::ser_ts")]
-    pub ingested_at: DateTime<Utc>,
-    pub tool_version: String,
-    pub users: i64,
-    pub devices: i64,
-    pub rejected: i64,
-}
-
-/// A stored notice (status disagreements, unknown columns).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NoticeRow {
-    pub kind: String,
-    pub file: Option<String>,
-    pub line: Option<i64>,
-    pub email: Option<String>,
-    pub detail: String,
-}
-
-/// The snapshot and instant a read is about: every derived column depends on these.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Scope {
-    pub snapshot: SnapshotInfo,
-    #[serde(serialize_with = "crate::util::ser_ts")]
-    pub as_of: DateTime<Utc>,
-    pub window_days: i64,
-}
-
-impl Scope {
-    /// The bound parameters of the `params` CTE every read query starts with.
-    pub fn params(&self) -> Vec<Value> {
-        vec![
-            Value::BigInt(self.snapshot.id),
-            ts_value(self.as_of),
-            Value::BigInt(self.window_days),
-        ]
-    }
-}
-
-/// The `params` CTE: snapshot, as-of and window as bound parameters, never formatted into the SQL.
-pub const PARAMS_CTE: &str = "params AS (SELECT CAST(? AS INTEGER) AS snapshot_id, CAST(? AS TIMESTAMP) AS as_of, CAST(? AS INTEGER) AS window_days)";
-
-pub fn ts_value(t: DateTime<Utc>) -> Value {
+fn ts_value(t: DateTime<Utc>) -> Value {
     Value::Timestamp(TimeUnit::Microsecond, t.timestamp_micros())
 }
 
@@ -90,8 +45,25 @@ fn from_naive(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
+fn value(p: &Param) -> Value {
+    match p {
+        Param::Int(i) => Value::BigInt(*i),
+        Param::Text(s) => Value::Text(s.clone()),
+        Param::Time(t) => ts_value(*t),
+    }
+}
+
+/// The bound parameters of `queries/session/params.sql` for a scope.
+pub(crate) fn scope_params(scope: &Scope) -> Vec<Param> {
+    vec![
+        Param::Int(scope.snapshot.id),
+        Param::Time(scope.as_of),
+        Param::Int(scope.window_days),
+    ]
+}
+
 /// The views analysts query, in creation order, as (name, file under queries/).
-pub const VIEWS: &[(&str, &str)] = &[
+const VIEWS: &[(&str, &str)] = &[
     ("users", "views/users.sql"),
     ("devices", "views/devices.sql"),
     ("rejects", "views/rejects.sql"),
@@ -100,7 +72,9 @@ pub const VIEWS: &[(&str, &str)] = &[
 ];
 
 impl Store {
-    pub fn open(path: &Path, access: Access, sql: Sql) -> Result<Store> {
+    /// Opens the database. A database of an older schema is upgraded first (see
+    /// [`schema`]); one of a newer schema is refused.
+    pub(crate) fn open(path: &Path, access: Access, sql: Sql) -> Result<Store> {
         if access != Access::ReadWrite && !path.exists() {
             return Err(Failure::Usage(format!(
                 "no database at {}: run `rollcall ingest` first, or pass --db",
@@ -108,6 +82,26 @@ impl Store {
             ))
             .into());
         }
+        let store = Store::connect(path, access, sql.clone())?;
+        match schema::check(&store)? {
+            schema::State::Current | schema::State::Empty => Ok(store),
+            schema::State::Older(found) if access == Access::ReadWrite => {
+                schema::upgrade(&store, found)?;
+                Ok(store)
+            }
+            schema::State::Older(found) => {
+                // A read-only connection cannot upgrade: take the write lock once, then go on
+                // as asked.
+                drop(store);
+                let writer = Store::connect(path, Access::ReadWrite, sql.clone())?;
+                schema::upgrade(&writer, found)?;
+                drop(writer);
+                Store::connect(path, access, sql)
+            }
+        }
+    }
+
+    fn connect(path: &Path, access: Access, sql: Sql) -> Result<Store> {
         let mode = match access {
             Access::ReadWrite => AccessMode::ReadWrite,
             Access::ReadOnly | Access::Query => AccessMode::ReadOnly,
@@ -118,74 +112,84 @@ impl Store {
             .and_then(|c| c.enable_external_access(access != Access::Query))
             .context("configuring DuckDB")?;
         let conn = Connection::open_with_flags(path, config).map_err(|e| open_error(path, e))?;
-        if access == Access::ReadWrite {
-            conn.register_table_function::<staged::StagedScan>(staged::NAME)
-                .context("registering the staged() table function")?;
-            // The snapshot's bulk inserts scan staged() on every thread; keeping file order
-            // would make DuckDB insert on one. Every read orders explicitly.
-            conn.execute_batch("SET preserve_insertion_order = false")?;
-        }
-        Ok(Store {
+        let store = Store {
             conn,
             path: path.to_path_buf(),
             sql,
-        })
+        };
+        if access == Access::ReadWrite {
+            store
+                .conn
+                .register_table_function::<staged::StagedScan>(staged::NAME)
+                .context("registering the staged() table function")?;
+            store.exec_file("ingest/settings.sql", &[])?;
+        }
+        Ok(store)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn has_schema(&self) -> Result<bool> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'snapshots'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n > 0)
-    }
-
-    /// Creates tables and (re)creates the persistent views over the latest snapshot.
+    /// Creates the tables of a new database and (re)creates the persistent views over the
+    /// latest snapshot.
     fn ensure_schema(&self) -> Result<()> {
-        self.conn
-            .execute_batch(&self.sql.get("schema.sql")?)
-            .context("creating the schema (queries/schema.sql)")?;
-        let latest = self.sql.fragment("views/latest_params.sql")?;
+        if schema::check(self)? == schema::State::Empty {
+            schema::create(self)?;
+        }
+        let latest = Stmt::new(self.sql.fragment("views/latest_params.sql")?, vec![]);
         for (name, file) in VIEWS {
-            let body = self.sql.fragment(file)?;
+            let body = Stmt::new(self.sql.fragment(file)?, vec![]);
+            let s = self.sql.fill(
+                "store/view.sql",
+                &[
+                    ("name", &Stmt::new(*name, vec![])),
+                    ("latest", &latest),
+                    ("body", &body),
+                ],
+            )?;
             self.conn
-                .execute_batch(&format!(
-                    "CREATE OR REPLACE VIEW {name} AS WITH params AS ({latest}) {body}"
-                ))
+                .execute_batch(&s.sql)
+                .with_context(|| format!("creating view {name} (queries/{file})"))?;
+        }
+        Ok(())
+    }
+
+    /// The one view mechanism of every read: the scope in a temporary `params` table and the
+    /// documented views (queries/views/) as temporary views over it, so every read statement is
+    /// a plain `SELECT … FROM users`. Works on read-only connections: temporary objects live in
+    /// memory.
+    pub(crate) fn use_scope(&self, scope: &Scope) -> Result<()> {
+        let params = self.sql.stmt("session/params.sql", scope_params(scope))?;
+        let table = self
+            .sql
+            .fill("session/params_table.sql", &[("params", &params)])?;
+        self.execute(&table)
+            .context("setting up the read session")?;
+        for (name, file) in VIEWS {
+            let body = Stmt::new(self.sql.fragment(file)?, vec![]);
+            let view = self.sql.fill(
+                "session/view.sql",
+                &[("name", &Stmt::new(*name, vec![])), ("body", &body)],
+            )?;
+            self.execute(&view)
                 .with_context(|| format!("creating view {name} (queries/{file})"))?;
         }
         Ok(())
     }
 
     /// Files a parsed ingest as a new snapshot in one transaction: all of it, or none.
-    pub fn write_snapshot(
+    pub(crate) fn write_snapshot(
         &self,
         parsed: &Parsed,
         label: Option<&str>,
         as_of: DateTime<Utc>,
         ingested_at: DateTime<Utc>,
     ) -> Result<SnapshotInfo> {
-        self.conn.execute_batch("BEGIN TRANSACTION")?;
-        match self.write_snapshot_inner(parsed, label, as_of, ingested_at) {
-            Ok(info) => {
-                pause_for_tests();
-                let t = crate::util::Timer::start();
-                self.conn
-                    .execute_batch("COMMIT")
-                    .context("committing the snapshot")?;
-                t.lap("committed");
-                Ok(info)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        // Dropped without commit (an error, a panic), the transaction rolls back.
+        let tx = self.conn.unchecked_transaction()?;
+        let info = self.write_snapshot_inner(parsed, label, as_of, ingested_at)?;
+        pause_for_tests();
+        let t = crate::util::Timer::start();
+        tx.commit().context("committing the snapshot")?;
+        t.lap("committed");
+        Ok(info)
     }
 
     fn write_snapshot_inner(
@@ -197,11 +201,9 @@ impl Store {
     ) -> Result<SnapshotInfo> {
         let t = crate::util::Timer::start();
         self.ensure_schema()?;
-        let id: i64 =
-            self.conn
-                .query_row("SELECT coalesce(max(id), 0) + 1 FROM snapshots", [], |r| {
-                    r.get(0)
-                })?;
+        let id: i64 = self
+            .conn
+            .query_row(&self.sql.fragment("ingest/next_id.sql")?, [], |r| r.get(0))?;
         let users = staged::Registration::new(&parsed.users);
         let devices = staged::Registration::new(&parsed.devices);
         let users_name = parsed.inputs[0].name.clone();
@@ -276,9 +278,9 @@ impl Store {
             devices: parsed.devices_kept as i64,
             rejected: parsed.rejects.len() as i64,
         };
-        self.conn.execute(
-            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            duckdb::params_from_iter([
+        self.exec_file(
+            "ingest/insert_snapshot.sql",
+            &[
                 Value::BigInt(id),
                 info.label.clone().map_or(Value::Null, Value::Text),
                 ts_value(as_of),
@@ -287,26 +289,45 @@ impl Store {
                 Value::BigInt(info.users),
                 Value::BigInt(info.devices),
                 Value::BigInt(info.rejected),
-            ]),
+            ],
         )?;
         Ok(info)
     }
 
     fn exec_file(&self, file: &str, params: &[Value]) -> Result<usize> {
-        let sql = self.sql.get(file)?;
+        let sql = self.sql.fragment(file)?;
         self.conn
             .execute(&sql, duckdb::params_from_iter(params.iter()))
             .with_context(|| format!("running queries/{file}"))
     }
 
-    pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>> {
-        if !self.has_schema()? {
+    /// Runs a statement that returns no rows.
+    fn execute(&self, s: &Stmt) -> Result<usize> {
+        self.conn
+            .execute(&s.sql, duckdb::params_from_iter(s.params.iter().map(value)))
+            .map_err(sql_error)
+    }
+
+    /// The rows of a `queries/` file with one snapshot id bound (or none), each made by `f`.
+    fn rows<T>(
+        &self,
+        file: &str,
+        snapshot: Option<i64>,
+        f: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(&self.sql.fragment(file)?)?;
+        let params: Vec<i64> = snapshot.into_iter().collect();
+        let rows = stmt
+            .query_map(duckdb::params_from_iter(params), f)
+            .with_context(|| format!("running queries/{file}"))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) fn snapshots(&self) -> Result<Vec<SnapshotInfo>> {
+        if schema::check(self)? == schema::State::Empty {
             return Ok(Vec::new());
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT id, label, as_of, ingested_at, tool_version, users, devices, rejected FROM snapshots ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        self.rows("read/snapshots.sql", None, |r| {
             Ok(SnapshotInfo {
                 id: r.get(0)?,
                 label: r.get(1)?,
@@ -317,12 +338,11 @@ impl Store {
                 devices: r.get(6)?,
                 rejected: r.get(7)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// The snapshot asked for, or the latest; a clear error when there is none.
-    pub fn snapshot(&self, id: Option<i64>) -> Result<SnapshotInfo> {
+    pub(crate) fn snapshot(&self, id: Option<i64>) -> Result<SnapshotInfo> {
         let all = self.snapshots()?;
         match id {
             None => all.last().cloned().ok_or_else(|| {
@@ -347,33 +367,24 @@ impl Store {
         }
     }
 
-    pub fn inputs(&self, snapshot: i64) -> Result<Vec<InputMeta>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT kind, path, name, format, size_bytes, sha256, rows_read, rows_kept, rows_rejected FROM snapshot_inputs WHERE snapshot_id = ? ORDER BY kind DESC",
-        )?;
-        let rows = stmt.query_map([snapshot], |r| {
-            let kind: String = r.get(0)?;
-            let format: String = r.get(3)?;
+    pub(crate) fn inputs(&self, snapshot: i64) -> Result<Vec<InputMeta>> {
+        self.rows("read/inputs.sql", Some(snapshot), |r| {
             Ok(InputMeta {
-                kind,
+                kind: r.get(0)?,
                 path: r.get(1)?,
                 name: r.get(2)?,
-                format,
+                format: r.get(3)?,
                 size_bytes: r.get::<_, i64>(4)? as u64,
                 sha256: r.get(5)?,
                 rows_read: r.get::<_, i64>(6)? as u64,
                 rows_kept: r.get::<_, i64>(7)? as u64,
                 rows_rejected: r.get::<_, i64>(8)? as u64,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
-    pub fn rejects(&self, snapshot: i64) -> Result<Vec<Reject>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT file, kind, line, column_name, reason, detail, raw FROM reject_records WHERE snapshot_id = ? ORDER BY kind DESC, line",
-        )?;
-        let rows = stmt.query_map([snapshot], |r| {
+    pub(crate) fn rejects(&self, snapshot: i64) -> Result<Vec<Reject>> {
+        self.rows("read/rejects.sql", Some(snapshot), |r| {
             Ok(Reject {
                 file: r.get(0)?,
                 kind: r.get(1)?,
@@ -383,15 +394,11 @@ impl Store {
                 detail: r.get(5)?,
                 raw: r.get(6)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
-    pub fn notices(&self, snapshot: i64) -> Result<Vec<NoticeRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT kind, file, line, email, detail FROM notice_records WHERE snapshot_id = ? ORDER BY kind, line NULLS FIRST",
-        )?;
-        let rows = stmt.query_map([snapshot], |r| {
+    pub(crate) fn notices(&self, snapshot: i64) -> Result<Vec<NoticeRow>> {
+        self.rows("read/notices.sql", Some(snapshot), |r| {
             Ok(NoticeRow {
                 kind: r.get(0)?,
                 file: r.get(1)?,
@@ -399,20 +406,18 @@ impl Store {
                 email: r.get(3)?,
                 detail: r.get(4)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
-    /// Runs a query and hands its result to `f` batch by batch, never holding it all.
-    pub fn stream(
+    /// Runs a statement and hands its result to `f` batch by batch, never holding it all.
+    pub(crate) fn stream(
         &self,
-        sql: &str,
-        params: &[Value],
+        s: &Stmt,
         mut f: impl FnMut(&RecordBatch) -> Result<()>,
-    ) -> Result<duckdb::arrow::datatypes::SchemaRef> {
-        let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
+    ) -> Result<SchemaRef> {
+        let mut stmt = self.conn.prepare(&s.sql).map_err(sql_error)?;
         let stream = stmt
-            .stream_arrow(duckdb::params_from_iter(params.iter()))
+            .stream_arrow(duckdb::params_from_iter(s.params.iter().map(value)))
             .map_err(sql_error)?;
         let schema = stream.get_schema();
         for batch in stream {
@@ -421,76 +426,47 @@ impl Store {
         Ok(schema)
     }
 
-    /// All result rows as batches: for small results (pages, summaries, details).
-    pub fn fetch(&self, sql: &str, params: &[Value]) -> Result<Vec<RecordBatch>> {
-        let mut out = Vec::new();
-        self.stream(sql, params, |b| {
-            out.push(b.clone());
+    /// A small result (a page, a summary, a user) as a grid of plain cells.
+    pub(crate) fn grid(&self, s: &Stmt) -> Result<Grid> {
+        let mut grid = Grid::default();
+        let schema = self.stream(s, |b| {
+            cells::extend(&mut grid, b);
             Ok(())
         })?;
-        Ok(out)
+        if grid.headers.is_empty() {
+            grid.headers = schema.fields().iter().map(|f| f.name().clone()).collect();
+        }
+        Ok(grid)
     }
 
-    /// Writes a query's result as Parquet with DuckDB's writer. `target` must be a path the
+    /// Writes a statement's result as Parquet with DuckDB's writer. `target` must be a path the
     /// caller generated (it is the one thing formatted into SQL, because COPY cannot bind it).
-    pub fn copy_parquet(&self, sql: &str, params: &[Value], target: &Path) -> Result<u64> {
+    pub(crate) fn copy_parquet(&self, s: &Stmt, target: &Path) -> Result<u64> {
         let target = target
             .to_str()
             .filter(|t| !t.contains('\''))
             .context("unusable temporary path")?;
-        self.conn
-            .execute(
-                &format!("CREATE OR REPLACE TEMP TABLE rollcall_export AS {sql}"),
-                duckdb::params_from_iter(params.iter()),
-            )
-            .map_err(sql_error)?;
+        self.execute(&self.sql.fill("export/stage.sql", &[("query", s)])?)?;
+        let count = self.sql.stmt("export/count.sql", vec![])?;
         let rows: i64 = self
             .conn
-            .query_row("SELECT count(*) FROM rollcall_export", [], |r| r.get(0))?;
-        self.conn
-            .execute_batch(&format!(
-                "COPY rollcall_export TO '{target}' (FORMAT parquet); DROP TABLE rollcall_export;"
-            ))
+            .query_row(&count.sql, [], |r| r.get(0))
             .map_err(sql_error)?;
+        let copy = self.sql.fill(
+            "export/parquet.sql",
+            &[("target", &Stmt::new(target, vec![]))],
+        )?;
+        self.execute(&copy)?;
+        self.execute(&self.sql.stmt("export/unstage.sql", vec![])?)?;
         Ok(rows as u64)
     }
 
     /// Prepares without running: checks that SQL (a custom filter, say) parses and binds.
-    pub fn check(&self, sql: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, s: &Stmt) -> Result<(), String> {
         self.conn
-            .prepare(sql)
+            .prepare(&s.sql)
             .map(|_| ())
             .map_err(|e| one_line(&e.to_string()))
-    }
-
-    /// Sets up an ad-hoc session: `params` and the documented views, as temporary objects
-    /// for the chosen scope, on this read-only connection.
-    pub fn prepare_adhoc(&self, scope: &Scope) -> Result<()> {
-        self.conn
-            .execute(
-                &format!(
-                    "CREATE OR REPLACE TEMP TABLE params AS WITH {PARAMS_CTE} SELECT * FROM params"
-                ),
-                duckdb::params_from_iter(scope.params()),
-            )
-            .context("setting up the query session")?;
-        for (name, file) in VIEWS {
-            let body = self.sql.fragment(file)?;
-            self.conn
-                .execute_batch(&format!("CREATE OR REPLACE TEMP VIEW {name} AS {body}"))
-                .with_context(|| format!("creating view {name} (queries/{file})"))?;
-        }
-        Ok(())
-    }
-
-    /// Runs one ad-hoc statement; DuckDB's refusal of writes on a read-only database comes back
-    /// as a one-line error.
-    pub fn adhoc(
-        &self,
-        sql: &str,
-        f: impl FnMut(&RecordBatch) -> Result<()>,
-    ) -> Result<duckdb::arrow::datatypes::SchemaRef> {
-        self.stream(sql, &[], f)
     }
 }
 
@@ -517,7 +493,7 @@ fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {
 }
 
 /// DuckDB errors span lines (with a caret under the position); keep them to one.
-pub fn one_line(msg: &str) -> String {
+pub(crate) fn one_line(msg: &str) -> String {
     let mut parts: Vec<&str> = msg
         .lines()
         .map(str::trim)
@@ -538,13 +514,15 @@ fn pause_for_tests() {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
-        eprintln!("rollcall: pausing {ms} ms before commit (ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS)");
+        crate::util::stderr_line(&format!(
+            "rollcall: pausing {ms} ms before commit (ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS)"
+        ));
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
 /// Converts DuckDB's Arrow results into plain cells, so layers above never see Arrow or DuckDB.
-pub mod cells {
+pub(crate) mod cells {
     use chrono::{DateTime, Utc};
     use duckdb::arrow::array::{
         Array, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int32Array,
@@ -560,7 +538,7 @@ pub mod cells {
     use crate::output::{Cell, Grid};
 
     /// Reads cell `row` of `col`.
-    pub fn cell(col: &dyn Array, row: usize) -> Cell {
+    pub(crate) fn cell(col: &dyn Array, row: usize) -> Cell {
         if col.is_null(row) {
             return Cell::Null;
         }
@@ -628,7 +606,7 @@ pub mod cells {
 
     /// A column whose type is resolved once per batch: the export's per-cell path is then a
     /// plain match, with no downcast.
-    pub enum TextColumn<'a> {
+    pub(crate) enum TextColumn<'a> {
         Utf8(&'a StringArray),
         Bool(&'a BooleanArray),
         I32(&'a Int32Array),
@@ -638,7 +616,7 @@ pub mod cells {
     }
 
     impl<'a> TextColumn<'a> {
-        pub fn of(col: &'a dyn Array) -> TextColumn<'a> {
+        pub(crate) fn of(col: &'a dyn Array) -> TextColumn<'a> {
             let any = col.as_any();
             let typed = match col.data_type() {
                 DataType::Utf8 => any.downcast_ref().map(TextColumn::Utf8),
@@ -654,7 +632,7 @@ pub mod cells {
         }
 
         /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it.
-        pub fn push(&self, row: usize, out: &mut String) {
+        pub(crate) fn push(&self, row: usize, out: &mut String) {
             let mut int = itoa::Buffer::new();
             match self {
                 TextColumn::Utf8(a) if a.is_valid(row) => out.push_str(a.value(row)),
@@ -673,7 +651,7 @@ pub mod cells {
     }
 
     /// Appends a batch's rows to `grid`.
-    pub fn extend(grid: &mut Grid, batch: &RecordBatch) {
+    pub(crate) fn extend(grid: &mut Grid, batch: &RecordBatch) {
         if grid.headers.is_empty() {
             grid.headers = batch
                 .schema()
@@ -691,20 +669,5 @@ pub mod cells {
                     .collect(),
             );
         }
-    }
-}
-
-impl Store {
-    /// A small result as a grid of plain cells.
-    pub fn grid(&self, sql: &str, params: &[Value]) -> Result<crate::output::Grid> {
-        let mut grid = crate::output::Grid::default();
-        let schema = self.stream(sql, params, |b| {
-            cells::extend(&mut grid, b);
-            Ok(())
-        })?;
-        if grid.headers.is_empty() {
-            grid.headers = schema.fields().iter().map(|f| f.name().clone()).collect();
-        }
-        Ok(grid)
     }
 }

@@ -1,23 +1,24 @@
-//! Small helpers shared by several layers: hashing and number formatting.
+//! Small helpers shared by several layers: hashing, timestamps, number formatting, parallel
+//! loops, phase timings and a standard-error writer that never panics.
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
 /// A writer that hashes and counts what passes through it, so a manifest's SHA-256 of a file
 /// just written costs no second read of it.
-pub struct HashingWriter<W> {
+pub(crate) struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,
 }
 
 impl<W: std::io::Write> HashingWriter<W> {
-    pub fn new(inner: W) -> Self {
+    pub(crate) fn new(inner: W) -> Self {
         HashingWriter {
             inner,
             hasher: Sha256::new(),
@@ -26,7 +27,7 @@ impl<W: std::io::Write> HashingWriter<W> {
     }
 
     /// (bytes written, SHA-256 hex) and the inner writer.
-    pub fn finish(self) -> (u64, String, W) {
+    pub(crate) fn finish(self) -> (u64, String, W) {
         (self.bytes, hex(&self.hasher.finalize()), self.inner)
     }
 }
@@ -45,7 +46,7 @@ impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
 }
 
 /// Hashes a file in chunks, so exports of any size are hashed in constant memory.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -68,13 +69,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Timestamps everywhere in output: RFC 3339 in UTC with a `Z`, seconds precision unless finer is stored.
-pub fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Appends the same text as [`iso`] for a UTC timestamp in microseconds. Whole seconds (the
 /// common case) take a fast path, because exports format millions of them.
-pub fn push_iso_micros(us: i64, out: &mut String) {
+pub(crate) fn push_iso_micros(us: i64, out: &mut String) {
     if us.rem_euclid(1_000_000) != 0 {
         if let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us) {
             out.push_str(&iso(&t));
@@ -117,39 +118,46 @@ pub fn push_iso_micros(us: i64, out: &mut String) {
     out.push_str(std::str::from_utf8(&b).expect("ascii"));
 }
 
-pub fn ser_ts<S: serde::Serializer>(
+pub(crate) fn ser_ts<S: serde::Serializer>(
     t: &chrono::DateTime<chrono::Utc>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.serialize_str(&iso(t))
 }
 
+/// Writes a line to standard error. With stderr closed (`2>&-`, a pipe whose reader left) the
+/// line is dropped: a status line is not worth a panic.
+pub fn stderr_line(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// Phase timings on stderr when `ROLLCALL_TIMINGS` is set: how bench/ finds where time goes.
-pub struct Timer {
+pub(crate) struct Timer {
     start: std::time::Instant,
     on: bool,
 }
 
 impl Timer {
-    pub fn start() -> Timer {
+    pub(crate) fn start() -> Timer {
         Timer {
             start: std::time::Instant::now(),
             on: std::env::var_os("ROLLCALL_TIMINGS").is_some(),
         }
     }
 
-    pub fn lap(&self, what: &str) {
+    pub(crate) fn lap(&self, what: &str) {
         if self.on {
-            eprintln!(
+            stderr_line(&format!(
                 "timing: {what}: {:.3} s",
                 self.start.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
 }
 
 /// 2340 -> "2,340", as count lines print numbers.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -163,7 +171,7 @@ pub fn thousands(n: u64) -> String {
 
 /// Runs `f` on each item on up to `threads` threads; the results come back in item order.
 /// Items are claimed one at a time, so uneven items still keep every thread busy.
-pub fn run_parallel<T: Sync, R: Send>(
+pub(crate) fn run_parallel<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
@@ -196,7 +204,11 @@ pub fn run_parallel<T: Sync, R: Send>(
 }
 
 /// Runs `f` on each item in place, on up to `threads` threads.
-pub fn run_parallel_mut<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mut T) + Sync) {
+pub(crate) fn run_parallel_mut<T: Send>(
+    items: &mut [T],
+    threads: usize,
+    f: impl Fn(&mut T) + Sync,
+) {
     use std::sync::{Mutex, PoisonError};
     let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
     run_parallel(&cells, threads, |cell| {

@@ -8,11 +8,12 @@ use chrono::Utc;
 use super::Ctx;
 use crate::cli::IngestArgs;
 use crate::error::Failure;
-use crate::ingest::{parse, IngestOptions, Parsed, Reject};
-use crate::store::Access;
+use crate::ingest::{parse, IngestOptions, Parsed};
+use crate::model::Reject;
+use crate::store::{Access, Store};
 use crate::util::thousands;
 
-pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
     let as_of = match &a.as_of {
         Some(t) => super::parse_instant("--as-of", t)?,
         None => Utc::now(),
@@ -27,7 +28,7 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         show_progress: !ctx.quiet,
     })?;
     if a.strict && !parsed.rejects.is_empty() {
-        super::stderr_line(reject_lines(&parsed.rejects).trim_end_matches('\n'));
+        crate::util::stderr_line(reject_lines(&parsed.rejects).trim_end_matches('\n'));
         return Err(Failure::Rejected(format!(
             "--strict: {} row{} would be rejected ({}); nothing was written",
             parsed.rejects.len(),
@@ -37,7 +38,7 @@ pub fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         .into());
     }
     timer.lap("parsed");
-    let store = ctx.open(Access::ReadWrite)?;
+    let store = Store::open(&ctx.db, Access::ReadWrite, ctx.sql.clone())?;
     let spinner = crate::progress::spinner(!ctx.quiet, "writing the snapshot");
     let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());
     spinner.finish_and_clear();
@@ -99,7 +100,7 @@ fn summary_line(p: &Parsed, id: i64, as_of: &str) -> String {
 }
 
 /// One line per reject, as `--strict` lists them: file:line: column: detail.
-pub fn reject_lines(rejects: &[Reject]) -> String {
+fn reject_lines(rejects: &[Reject]) -> String {
     rejects
         .iter()
         .map(|r| {

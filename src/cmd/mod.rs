@@ -1,28 +1,36 @@
-//! One module per subcommand; `run` dispatches. Commands print; the library below them returns data.
+//! One module per subcommand; `run` dispatches. A command turns its flags into the library's
+//! values (a [`ReadRequest`], a [`FilterSet`]), calls the library and prints what comes back.
+//! Nothing below `cmd/` sees the command line.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command};
-use crate::queries::Sql;
-use crate::store::{Access, Store};
+use crate::cli::{Cli, Command, FilterArgs};
+use crate::domain::{Dimension, FilterSet};
+use crate::error::Failure;
+use crate::read::{ReadRequest, Reader};
+use crate::sql::Sql;
 
-/// `eprintln!` that never panics: see [`stderr_line`].
+/// `eprintln!` that never panics: see [`crate::util::stderr_line`].
 macro_rules! note {
     ($($arg:tt)*) => {
-        $crate::cmd::stderr_line(&format!($($arg)*))
+        $crate::util::stderr_line(&format!($($arg)*))
     };
 }
 
+mod export;
+mod filters;
 mod ingest;
 mod query;
-pub mod read;
 mod report;
 mod sample;
 mod serve;
+mod show;
 mod snapshots;
+mod summary;
+mod users;
 
 pub fn run(cli: Cli) -> Result<()> {
     let sql = Sql::new(cli.queries.clone())?;
@@ -35,12 +43,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ingest(a) => ingest::run(&ctx, a),
         Command::Snapshots(a) => snapshots::list(&ctx, a),
         Command::Rejects(a) => snapshots::rejects(&ctx, a),
-        Command::Sample(a) => sample::run(&ctx, a),
-        Command::Users(a) => read::users(&ctx, a),
-        Command::Summary(a) => read::summary(&ctx, a),
-        Command::Show(a) => read::show(&ctx, a),
-        Command::Export(a) => read::export(&ctx, a),
-        Command::Filters => read::filters(&ctx),
+        Command::Sample(a) => sample::run(a),
+        Command::Users(a) => users::run(&ctx, a),
+        Command::Summary(a) => summary::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::Filters => filters::run(&ctx),
         Command::Query(a) => query::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),
@@ -48,22 +56,64 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// What every command gets: where the database is and which SQL is in force.
-pub struct Ctx {
-    pub db: std::path::PathBuf,
-    pub sql: Sql,
-    pub quiet: bool,
+struct Ctx {
+    db: PathBuf,
+    sql: Sql,
+    quiet: bool,
 }
 
 impl Ctx {
-    pub fn open(&self, access: Access) -> Result<Store> {
-        Store::open(&self.db, access, self.sql.clone())
+    /// Opens the database read-only for a request's scope.
+    fn reader(&self, request: &ReadRequest) -> Result<Reader> {
+        Reader::open(&self.db, &self.sql, request)
+    }
+
+    /// Checks the filter flags, then opens the database for them and checks custom filters:
+    /// what every filtered read starts with.
+    fn filtered(&self, a: &FilterArgs) -> Result<(Reader, FilterSet)> {
+        let filters = filter_set(a)?;
+        let reader = self.reader(&request(a.snapshot, a.as_of.as_deref(), a.window_days)?)?;
+        reader.check(&filters)?;
+        Ok((reader, filters))
     }
 }
 
+/// The filter flags as (key, value) pairs: the same pairs the server builds from a URL.
+fn filter_pairs(a: &FilterArgs) -> Vec<(&'static str, &str)> {
+    let dims: [(Dimension, &Vec<String>); 6] = [
+        (Dimension::License, &a.license),
+        (Dimension::Status, &a.status),
+        (Dimension::Activity, &a.activity),
+        (Dimension::Hub, &a.hub),
+        (Dimension::Scim, &a.scim),
+        (Dimension::Reminders, &a.reminders),
+    ];
+    let mut pairs: Vec<(&'static str, &str)> = dims
+        .iter()
+        .flat_map(|(d, values)| values.iter().map(|v| (d.name(), v.as_str())))
+        .collect();
+    pairs.extend(a.filters.iter().map(|f| ("filter", f.as_str())));
+    pairs.extend(a.search.iter().map(|s| ("search", s.as_str())));
+    pairs
+}
+
+fn filter_set(a: &FilterArgs) -> Result<FilterSet> {
+    FilterSet::from_pairs(filter_pairs(a)).map_err(|e| Failure::Usage(e).into())
+}
+
+/// `--snapshot`, `--as-of` and `--window-days` as a read request.
+fn request(snapshot: Option<i64>, as_of: Option<&str>, window_days: i64) -> Result<ReadRequest> {
+    Ok(ReadRequest {
+        snapshot,
+        as_of: as_of.map(|t| parse_instant("--as-of", t)).transpose()?,
+        window_days,
+    })
+}
+
 /// Parses a timestamp given on the command line, naming the flag when it is wrong.
-pub fn parse_instant(flag: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    crate::contract::parse_iso(text.trim()).ok_or_else(|| {
-        crate::error::Failure::Usage(format!(
+fn parse_instant(flag: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    crate::ingest::parse_iso(text.trim()).ok_or_else(|| {
+        Failure::Usage(format!(
             "{flag} '{text}': expected an ISO 8601 date or timestamp such as 2026-11-26 or 2026-11-26T12:00:00Z"
         ))
         .into()
@@ -71,13 +121,7 @@ pub fn parse_instant(flag: &str, text: &str) -> Result<chrono::DateTime<chrono::
 }
 
 /// Writes to `-o FILE` or standard output; a closed pipe (`| head`) is not an error.
-/// Writes a line to standard error. With stderr closed (`2>&- `, a pipe whose reader left) the
-/// line is dropped: a status line is not worth a panic.
-pub fn stderr_line(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
-}
-
-pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+fn emit(output: Option<&Path>, text: &str) -> Result<()> {
     match output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display())),
         None => {

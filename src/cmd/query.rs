@@ -7,9 +7,9 @@ use super::Ctx;
 use crate::cli::QueryArgs;
 use crate::error::Failure;
 use crate::output::{Cell, Grid};
-use crate::store::{cells, Access};
+use crate::read::Reader;
 
-pub fn run(ctx: &Ctx, a: QueryArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, a: QueryArgs) -> Result<()> {
     if a.list {
         let saved = ctx.sql.saved()?;
         let grid = Grid {
@@ -46,20 +46,10 @@ pub fn run(ctx: &Ctx, a: QueryArgs) -> Result<()> {
     } else {
         unreachable!("clap requires one source")
     };
-    let store = ctx.open(Access::Query)?;
-    let scope = super::read::scope(&store, a.snapshot, a.as_of.as_deref(), a.window_days)?;
-    store.prepare_adhoc(&scope)?;
+    let request = super::request(a.snapshot, a.as_of.as_deref(), a.window_days)?;
+    let reader = Reader::open_for_query(&ctx.db, &ctx.sql, &request)?;
     let statement = sql.trim().trim_end_matches(';').trim();
-    let mut grid = Grid::default();
-    let schema = store
-        .adhoc(statement, |b| {
-            cells::extend(&mut grid, b);
-            Ok(())
-        })
-        .map_err(|e| explain(e, &origin))?;
-    if grid.headers.is_empty() {
-        grid.headers = schema.fields().iter().map(|f| f.name().clone()).collect();
-    }
+    let grid = reader.adhoc(statement).map_err(|e| explain(e, &origin))?;
     print_grid(&grid, a.format, "row")
 }
 

@@ -7,10 +7,11 @@ use crate::cli::ReportArgs;
 use crate::report::{self, Templates};
 use crate::util::thousands;
 
-pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
-    let (store, scope, filters) = super::read::open_filtered(ctx, &a.filters)?;
-    let w = report::write(&store, &scope, &filters, &a.title, &templates, &a.out)?;
+    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let scope = reader.scope();
+    let w = report::write(&reader, &filters, &a.title, &templates, &a.out)?;
     let index = std::fs::canonicalize(&w.index).unwrap_or(w.index.clone());
     super::emit(None, &format!("{}\n", index.display()))?;
     let m = &w.manifest;

@@ -2,11 +2,10 @@
 
 use anyhow::{Context, Result};
 
-use super::Ctx;
 use crate::cli::SampleArgs;
 use crate::sample::{write_sample, SampleOptions};
 
-pub fn run(_ctx: &Ctx, a: SampleArgs) -> Result<()> {
+pub(super) fn run(a: SampleArgs) -> Result<()> {
     let as_of = super::parse_instant("--as-of", &a.as_of)?;
     let opts = SampleOptions {
         users: a.users,

@@ -5,11 +5,10 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::{ListArgs, ListFormat, RejectsArgs};
 use crate::output::{self, Cell, Grid};
-use crate::store::Access;
+use crate::read::ReadRequest;
 
-pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
-    let store = ctx.open(Access::ReadOnly)?;
-    let snaps = store.snapshots()?;
+pub(super) fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
+    let snaps = crate::read::snapshots(&ctx.db, &ctx.sql)?;
     let grid = Grid {
         headers: [
             "id",
@@ -40,10 +39,12 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     print_grid(&grid, a.format, "snapshot")
 }
 
-pub fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
-    let store = ctx.open(Access::ReadOnly)?;
-    let snap = store.snapshot(a.snapshot)?;
-    let rejects = store.rejects(snap.id)?;
+pub(super) fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
+    let reader = ctx.reader(&ReadRequest {
+        snapshot: a.snapshot,
+        ..ReadRequest::default()
+    })?;
+    let rejects = reader.rejects()?;
     let grid = Grid {
         headers: ["file", "line", "column", "reason", "detail", "raw"]
             .map(String::from)
@@ -64,13 +65,13 @@ pub fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
     };
     print_grid(&grid, a.format, "rejected row")?;
     if a.format == ListFormat::Table {
-        note!("snapshot {}", snap.id);
+        note!("snapshot {}", reader.scope().snapshot.id);
     }
     Ok(())
 }
 
 /// Prints a grid in the chosen format; tables end with a count line.
-pub fn print_grid(grid: &Grid, format: ListFormat, noun: &str) -> Result<()> {
+pub(super) fn print_grid(grid: &Grid, format: ListFormat, noun: &str) -> Result<()> {
     let text = match format {
         ListFormat::Table => {
             let n = grid.rows.len();

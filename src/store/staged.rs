@@ -17,7 +17,7 @@ use duckdb::vtab::{
 };
 
 /// The SQL name of the function.
-pub const NAME: &str = "staged";
+pub(crate) const NAME: &str = "staged";
 
 /// Rows per output chunk: DuckDB's standard vector size (STANDARD_VECTOR_SIZE), which the bundled
 /// build keeps. Were it smaller, duckdb-rs's copy into the chunk would fail an assertion (an
@@ -39,13 +39,13 @@ fn registry() -> std::sync::MutexGuard<'static, HashMap<u64, Batches>> {
 }
 
 /// Batches readable as `staged(token)` while this value lives.
-pub struct Registration {
+pub(crate) struct Registration {
     token: u64,
 }
 
 impl Registration {
     /// The first batch gives the columns, so an empty export is staged as one empty batch.
-    pub fn new(batches: &[RecordBatch]) -> Registration {
+    pub(crate) fn new(batches: &[RecordBatch]) -> Registration {
         let schema = batches
             .first()
             .expect("ingest stages at least one batch per export")
@@ -68,7 +68,7 @@ impl Registration {
     }
 
     /// The value to bind as the function's parameter.
-    pub fn token(&self) -> u64 {
+    pub(crate) fn token(&self) -> u64 {
         self.token
     }
 }
@@ -79,15 +79,15 @@ impl Drop for Registration {
     }
 }
 
-pub struct StagedScan;
+pub(crate) struct StagedScan;
 
-pub struct Bound {
+pub(crate) struct Bound {
     batches: Arc<[RecordBatch]>,
     /// (batch, first row, rows): the units of work the scan threads claim in turn.
     chunks: Vec<(usize, usize, usize)>,
 }
 
-pub struct Scan {
+pub(crate) struct Scan {
     next: AtomicUsize,
     columns: Vec<usize>,
 }

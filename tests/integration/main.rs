@@ -12,4 +12,5 @@ mod ingest;
 mod read;
 mod render;
 mod report;
+mod schema;
 mod serve;

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// A field of the users or devices export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
+pub(crate) enum Field {
     Name,
     Email,
     Scim,
@@ -26,18 +26,18 @@ pub enum Field {
 
 impl Field {
     /// How many fields there are, for tables indexed by `field as usize`.
-    pub const COUNT: usize = Field::HubAuthenticated as usize + 1;
+    pub(crate) const COUNT: usize = Field::HubAuthenticated as usize + 1;
 }
 
 /// Which export a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Users,
     Devices,
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Users => "users",
             Kind::Devices => "devices",
@@ -45,7 +45,7 @@ impl Kind {
     }
 
     /// (field, accepted headers, already normalised by [`normalize_header`]).
-    pub fn fields(self) -> &'static [(Field, &'static [&'static str])] {
+    pub(crate) fn fields(self) -> &'static [(Field, &'static [&'static str])] {
         match self {
             Kind::Users => &[
                 (Field::Name, &["name", "fullname", "displayname"]),
@@ -82,7 +82,7 @@ impl Kind {
         }
     }
 
-    pub fn field_for_header(self, header: &str) -> Option<Field> {
+    pub(crate) fn field_for_header(self, header: &str) -> Option<Field> {
         let key = normalize_header(header);
         self.fields()
             .iter()
@@ -92,7 +92,7 @@ impl Kind {
 }
 
 /// Headers match case-insensitively, ignoring spaces, `_` and `-`.
-pub fn normalize_header(header: &str) -> String {
+pub(crate) fn normalize_header(header: &str) -> String {
     header
         .trim_start_matches('\u{feff}')
         .chars()
@@ -103,7 +103,7 @@ pub fn normalize_header(header: &str) -> String {
 
 /// Why a cell was refused; becomes the `reason` column of the rejects table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectReason {
+pub(crate) enum RejectReason {
     MissingEmail,
     BadEmail,
     BadDate,
@@ -116,7 +116,7 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             RejectReason::MissingEmail => "missing-email",
             RejectReason::BadEmail => "bad-email",
@@ -133,9 +133,9 @@ impl RejectReason {
 
 /// A refused cell: the reason and a sentence for humans.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CellError {
-    pub reason: RejectReason,
-    pub detail: String,
+pub(crate) struct CellError {
+    pub(crate) reason: RejectReason,
+    pub(crate) detail: String,
 }
 
 impl CellError {
@@ -148,13 +148,13 @@ impl CellError {
 /// Both borrow the cell when they can: ingest checks millions of these, and most are already
 /// lower-case ASCII.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email<'a> {
-    pub display: &'a str,
-    pub key: Cow<'a, str>,
+pub(crate) struct Email<'a> {
+    pub(crate) display: &'a str,
+    pub(crate) key: Cow<'a, str>,
 }
 
 /// One `@`, a non-empty local part, a dotted domain, no whitespace. Non-ASCII is allowed (RFC 6531).
-pub fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
+pub(crate) fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(CellError::new(
@@ -203,7 +203,7 @@ pub fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
 }
 
 /// yes/no, y/n, true/false, 1/0 in any case; blank is false.
-pub fn parse_bool(raw: &str) -> Result<bool, CellError> {
+pub(crate) fn parse_bool(raw: &str) -> Result<bool, CellError> {
     const FALSE: [&str; 5] = ["", "no", "n", "false", "0"];
     const TRUE: [&str; 4] = ["yes", "y", "true", "1"];
     let text = raw.trim();
@@ -222,17 +222,17 @@ pub fn parse_bool(raw: &str) -> Result<bool, CellError> {
 
 /// Parses timestamps: the ISO 8601 forms of the contract, then each `--date-format` layout.
 #[derive(Debug, Clone, Default)]
-pub struct TimestampParser {
+pub(crate) struct TimestampParser {
     extra_formats: Vec<String>,
 }
 
 impl TimestampParser {
-    pub fn new(extra_formats: Vec<String>) -> Self {
+    pub(crate) fn new(extra_formats: Vec<String>) -> Self {
         TimestampParser { extra_formats }
     }
 
     /// `Ok(None)` for an empty cell, `Err` for anything unrecognised.
-    pub fn parse(&self, raw: &str) -> Result<DateTime<Utc>, CellError> {
+    pub(crate) fn parse(&self, raw: &str) -> Result<DateTime<Utc>, CellError> {
         let text = raw.trim();
         if let Some(ts) = parse_iso(text) {
             return Ok(ts);
@@ -254,7 +254,7 @@ impl TimestampParser {
     }
 
     /// Last Used: blank, `Never` or `-` mean never.
-    pub fn parse_last_used(&self, raw: &str) -> Result<Option<DateTime<Utc>>, CellError> {
+    pub(crate) fn parse_last_used(&self, raw: &str) -> Result<Option<DateTime<Utc>>, CellError> {
         let text = raw.trim();
         if text.is_empty() || text == "-" || text.eq_ignore_ascii_case("never") {
             return Ok(None);
@@ -263,7 +263,10 @@ impl TimestampParser {
     }
 
     /// Stage columns: a boolean, or the timestamp the stage happened (which means done).
-    pub fn parse_stage(&self, raw: &str) -> Result<(bool, Option<DateTime<Utc>>), CellError> {
+    pub(crate) fn parse_stage(
+        &self,
+        raw: &str,
+    ) -> Result<(bool, Option<DateTime<Utc>>), CellError> {
         let text = raw.trim();
         if let Ok(b) = parse_bool(text) {
             return Ok((b, None));
@@ -293,7 +296,7 @@ fn parse_with_format(text: &str, fmt: &str) -> Option<DateTime<Utc>> {
 /// The contract's ISO forms: `2026-11-20`, `2026-11-20T09:00:00Z`, `2026-11-20T14:30:00+05:30`,
 /// `2026-11-20 09:00[:00]`, with optional fractional seconds. No offset means UTC.
 /// Hand-written because it runs on millions of cells per ingest.
-pub fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
     let b = text.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -379,7 +382,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// A non-negative integer; blank is 0.
-pub fn parse_count(raw: &str) -> Result<i32, CellError> {
+pub(crate) fn parse_count(raw: &str) -> Result<i32, CellError> {
     let text = raw.trim();
     if text.is_empty() {
         return Ok(0);
@@ -393,7 +396,7 @@ pub fn parse_count(raw: &str) -> Result<i32, CellError> {
 }
 
 /// License: Assigned / Unassigned, or a boolean.
-pub fn parse_license(raw: &str) -> Result<bool, CellError> {
+pub(crate) fn parse_license(raw: &str) -> Result<bool, CellError> {
     let text = raw.trim();
     if text.eq_ignore_ascii_case("assigned") {
         return Ok(true);
@@ -410,7 +413,7 @@ pub fn parse_license(raw: &str) -> Result<bool, CellError> {
 }
 
 /// Status: optional; the console's wording or the slugs.
-pub fn parse_status(raw: &str) -> Result<Option<crate::domain::Status>, CellError> {
+pub(crate) fn parse_status(raw: &str) -> Result<Option<crate::domain::Status>, CellError> {
     let text = raw.trim();
     if text.is_empty() {
         return Ok(None);

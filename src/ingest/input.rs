@@ -13,7 +13,7 @@ use crate::error::InputError;
 
 /// A text encoding the user can name with `--encoding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     #[default]
     #[value(name = "utf-8")]
     Utf8,
@@ -25,14 +25,14 @@ pub enum Encoding {
 
 /// The layout detected from the content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Csv(u8),
     JsonArray,
     Ndjson,
 }
 
 impl Format {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Format::Csv(b',') => "csv (comma)",
             Format::Csv(b';') => "csv (semicolon)",
@@ -45,17 +45,17 @@ impl Format {
 }
 
 /// A file read whole and decoded to UTF-8, with its identity for provenance.
-pub struct SourceFile {
-    pub path: String,
-    pub size: u64,
-    pub sha256: String,
-    pub text: String,
-    pub format: Format,
+pub(crate) struct SourceFile {
+    pub(crate) path: String,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
+    pub(crate) text: String,
+    pub(crate) format: Format,
 }
 
 impl SourceFile {
     /// Reads and decodes `path`. Every failure is one line naming the file.
-    pub fn read(path: &Path, encoding: Encoding) -> Result<SourceFile, InputError> {
+    pub(crate) fn read(path: &Path, encoding: Encoding) -> Result<SourceFile, InputError> {
         let shown = path.display().to_string();
         let err = |msg: String| InputError::new(&shown, msg);
         let meta = fs::metadata(path).map_err(|e| match e.kind() {
@@ -89,7 +89,7 @@ impl SourceFile {
     }
 
     /// The file name without its folders, as provenance and rejects show it.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         Path::new(&self.path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -176,7 +176,7 @@ fn line_col(prefix: &[u8]) -> (usize, usize) {
 
 /// JSON starts with `[` (array) or `{` (one object per line); anything else is CSV,
 /// delimited by whichever of `,` `;` TAB is most common outside quotes in the header line.
-pub fn detect_format(text: &str) -> Format {
+pub(crate) fn detect_format(text: &str) -> Format {
     match text.trim_start().as_bytes().first() {
         Some(b'[') => return Format::JsonArray,
         Some(b'{') => return Format::Ndjson,
@@ -201,16 +201,16 @@ pub fn detect_format(text: &str) -> Format {
 
 /// One record: its line in the file (the header is line 1), its verbatim text, and its cells
 /// indexed like `Table::headers`.
-pub struct Record<'a> {
-    pub line: u64,
+pub(crate) struct Record<'a> {
+    pub(crate) line: u64,
     /// Where `raw` starts in the decoded file, so a row's text can be found again later.
-    pub start: usize,
-    pub raw: &'a str,
+    pub(crate) start: usize,
+    pub(crate) raw: &'a str,
     cells: Cells<'a>,
     /// Set when the record cannot be read as cells at all: (reason code, detail).
-    pub unreadable: Option<(&'static str, String)>,
+    pub(crate) unreadable: Option<(&'static str, String)>,
     /// Set when the record has a nested JSON value in a column: (column index, detail).
-    pub bad_cell: Option<(usize, String)>,
+    pub(crate) bad_cell: Option<(usize, String)>,
 }
 
 /// A CSV record is borrowed as the reader produced it (no per-row copy); a JSON record is
@@ -222,7 +222,7 @@ enum Cells<'a> {
 
 impl Record<'_> {
     /// The text of column `i`, or `None` where the record has no such cell.
-    pub fn cell(&self, i: usize) -> Option<&str> {
+    pub(crate) fn cell(&self, i: usize) -> Option<&str> {
         match &self.cells {
             Cells::Csv(r) => r.get(i),
             Cells::Json(v) => v.get(i).and_then(|c| c.as_deref()),
@@ -230,7 +230,7 @@ impl Record<'_> {
     }
 
     /// How many cells the record has (for CSV, the field count to check against the header).
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         match &self.cells {
             Cells::Csv(r) => r.len(),
             Cells::Json(v) => v.len(),
@@ -239,8 +239,8 @@ impl Record<'_> {
 }
 
 /// The headers of a file and a way to walk its records.
-pub struct Table<'a> {
-    pub headers: Vec<String>,
+pub(crate) struct Table<'a> {
+    pub(crate) headers: Vec<String>,
     source: &'a SourceFile,
     json_records: Vec<JsonRecord<'a>>,
     /// Where the first CSV record after the header starts.
@@ -251,9 +251,9 @@ pub struct Table<'a> {
 /// Parts cut at line ends can be read on separate threads; `Table::for_each_in` says whether a
 /// cut fell inside a quoted field, so the caller can re-read from the true record start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Part {
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Part {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     /// Line ends before `start`, so lines count from the top of the file.
     lines_before: u64,
 }
@@ -269,7 +269,7 @@ struct JsonRecord<'a> {
 }
 
 impl<'a> Table<'a> {
-    pub fn open(source: &'a SourceFile) -> Result<Table<'a>, InputError> {
+    pub(crate) fn open(source: &'a SourceFile) -> Result<Table<'a>, InputError> {
         match source.format {
             Format::Csv(delim) => {
                 let mut rdr = csv_reader(&source.text, delim);
@@ -310,12 +310,12 @@ impl<'a> Table<'a> {
     }
 
     /// JSON records are keyed, so they have no field count to check.
-    pub fn is_json(&self) -> bool {
+    pub(crate) fn is_json(&self) -> bool {
         !matches!(self.source.format, Format::Csv(_))
     }
 
     /// All the records as one part.
-    pub fn whole(&self) -> Part {
+    pub(crate) fn whole(&self) -> Part {
         Part {
             start: self.data_start,
             end: self.source.text.len(),
@@ -325,7 +325,7 @@ impl<'a> Table<'a> {
 
     /// The records of `part` from byte `from` on, where `from` (in the part or past it) is
     /// where a record really starts: for re-reading a part whose cut fell inside a field.
-    pub fn resume(&self, part: &Part, from: usize) -> Part {
+    pub(crate) fn resume(&self, part: &Part, from: usize) -> Part {
         Part {
             start: from,
             end: part.end,
@@ -336,12 +336,12 @@ impl<'a> Table<'a> {
 
     /// Cuts a CSV table into about `n` parts at line ends; JSON and small files stay whole.
     /// A cut may fall inside a quoted field: `for_each_in` detects that (see `Part`).
-    pub fn parts(&self, n: usize) -> Vec<Part> {
+    pub(crate) fn parts(&self, n: usize) -> Vec<Part> {
         self.parts_of_at_least(n, MIN_PART_BYTES)
     }
 
     /// As `parts`, with parts of at least `min_bytes` (tests cut small files finely).
-    pub fn parts_of_at_least(&self, n: usize, min_bytes: usize) -> Vec<Part> {
+    pub(crate) fn parts_of_at_least(&self, n: usize, min_bytes: usize) -> Vec<Part> {
         let text = self.source.text.as_bytes();
         let len = text.len() - self.data_start;
         let min_bytes = min_bytes.max(1);
@@ -381,19 +381,11 @@ impl<'a> Table<'a> {
             .collect()
     }
 
-    /// Calls `f` for each record in file order. CSV is streamed; JSON was parsed in `open`.
-    pub fn for_each<E>(&self, f: impl FnMut(Record<'_>) -> Result<(), E>) -> Result<(), E>
-    where
-        E: From<InputError>,
-    {
-        self.for_each_in(&self.whole(), f).map(drop)
-    }
-
     /// Calls `f` for each record that starts in `part`, in file order, and returns where the
     /// first record after the part starts. That equals `part.end` unless the cut at `part.end`
     /// fell inside a record (a quoted field holding a line end): the record was then read whole
     /// here, and the next part must be re-read from the returned offset.
-    pub fn for_each_in<E>(
+    pub(crate) fn for_each_in<E>(
         &self,
         part: &Part,
         mut f: impl FnMut(Record<'_>) -> Result<(), E>,

@@ -1,0 +1,3 @@
+-- DuckDB's own Parquet writer. The target is a path rollcall generated in a fresh temporary
+-- folder (never user text): the one value formatted into SQL, because COPY cannot bind it.
+COPY rollcall_export TO '/*target*/' (FORMAT parquet)

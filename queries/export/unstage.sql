@@ -1,0 +1,2 @@
+-- Drops the staged rows.
+DROP TABLE rollcall_export

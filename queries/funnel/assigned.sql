@@ -1,0 +1,2 @@
+-- License assigned
+license = 'assigned'

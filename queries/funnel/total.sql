@@ -1,0 +1,2 @@
+-- Total users
+TRUE

@@ -1,0 +1,2 @@
+-- Added data (using Enpass)
+status = 'using'

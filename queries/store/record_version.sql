@@ -1,0 +1,2 @@
+-- Records a schema step: version, applied_at, tool_version.
+INSERT INTO schema_version VALUES (?, ?, ?)

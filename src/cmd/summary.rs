@@ -1,0 +1,135 @@
+//! `rollcall summary`: the onboarding funnel, facet counts and data-quality notices.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::{SummaryArgs, SummaryFormat};
+use crate::read::Summary;
+use crate::util::thousands;
+
+pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
+    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let s = reader.summary(&filters)?;
+    let text = match a.format {
+        SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
+        SummaryFormat::Table => text(&s),
+    };
+    super::emit(None, &text)
+}
+
+fn bar(percent: f64, width: usize) -> String {
+    let filled = ((percent / 100.0) * width as f64).round() as usize;
+    format!(
+        "{}{}",
+        "█".repeat(filled.min(width)),
+        "·".repeat(width - filled.min(width))
+    )
+}
+
+/// The summary as the terminal shows it.
+fn text(s: &Summary) -> String {
+    let mut out = String::new();
+    let label = s
+        .snapshot
+        .label
+        .as_deref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "Onboarding summary · snapshot {}{label} · as of {} UTC · {}-day window\n",
+        s.snapshot.id,
+        s.as_of.format("%Y-%m-%d %H:%M"),
+        s.window_days
+    ));
+    out.push_str(&format!(
+        "Scope: {} · {} of {} users\n\nFunnel\n",
+        s.filters,
+        thousands(s.matches),
+        thousands(s.total)
+    ));
+    for step in &s.funnel {
+        out.push_str(&format!(
+            "  {:<27} {:>9}  {:>5.1}%  {}\n",
+            step.label,
+            thousands(step.count),
+            step.percent,
+            bar(step.percent, 24)
+        ));
+    }
+    for f in &s.facets {
+        out.push_str(&format!(
+            "\n{} (of {})\n",
+            f.dimension.title(),
+            thousands(f.base)
+        ));
+        for v in &f.values {
+            out.push_str(&format!(
+                "  {:<27} {:>9}  {:>5.1}%  {}{}\n",
+                v.label,
+                thousands(v.count),
+                v.percent,
+                bar(v.percent, 24),
+                if v.selected { "  ◀ filtered" } else { "" }
+            ));
+        }
+    }
+    out.push_str("\nData quality\n");
+    let q = &s.quality;
+    if q.rejected == 0
+        && q.status_disagreements == 0
+        && q.future_last_use == 0
+        && q.notices.is_empty()
+    {
+        out.push_str("  no rejects or notices\n");
+    }
+    if q.rejected > 0 {
+        let reasons: Vec<String> = q
+            .rejects_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push_str(&format!(
+            "  {} rejected row{} ({}) · `rollcall rejects` lists them\n",
+            thousands(q.rejected),
+            if q.rejected == 1 { "" } else { "s" },
+            reasons.join(", ")
+        ));
+    }
+    if q.status_disagreements > 0 {
+        out.push_str(&format!(
+            "  {} user{} whose Status column disagrees with license and stages (the derived status is used)\n",
+            thousands(q.status_disagreements),
+            if q.status_disagreements == 1 { "" } else { "s" }
+        ));
+        for n in q
+            .notices
+            .iter()
+            .filter(|n| n.kind == "status-disagreement")
+            .take(5)
+        {
+            out.push_str(&format!(
+                "    {}:{} {}: {}\n",
+                n.file.as_deref().unwrap_or(""),
+                n.line.unwrap_or(0),
+                n.email.as_deref().unwrap_or(""),
+                n.detail
+            ));
+        }
+    }
+    if q.future_last_use > 0 {
+        out.push_str(&format!(
+            "  {} user{} last used after the as-of instant (counted as active): {}\n",
+            thousands(q.future_last_use),
+            if q.future_last_use == 1 { "" } else { "s" },
+            q.future_examples.join(", ")
+        ));
+    }
+    for n in q.notices.iter().filter(|n| n.kind != "status-disagreement") {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            n.file.as_deref().unwrap_or(""),
+            n.detail
+        ));
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! One record against the data contract: where each field sits in the header, whether the
+//! record has the right shape, and its cells checked and typed (or the reason it is rejected).
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use super::contract::{self, CellError, Field, Kind, RejectReason, TimestampParser};
+use super::input::{Record, SourceFile};
+use crate::domain::Status;
+use crate::error::InputError;
+use crate::model::Notice;
+
+/// A row-level problem: which column (by index), why.
+pub(super) struct RowError {
+    pub(super) column: Option<usize>,
+    pub(super) reason: &'static str,
+    pub(super) detail: String,
+}
+
+impl RowError {
+    pub(super) fn cell(column: usize, e: CellError) -> RowError {
+        RowError {
+            column: Some(column),
+            reason: e.reason.code(),
+            detail: e.detail,
+        }
+    }
+}
+
+/// Where each field sits in a file's header row.
+pub(super) struct ColumnMap {
+    /// By `Field as usize`: looked up for every cell, so an array rather than a hashed map.
+    pub(super) index: [Option<usize>; Field::COUNT],
+    pub(super) headers: Vec<String>,
+    pub(super) width: usize,
+}
+
+impl ColumnMap {
+    pub(super) fn new(
+        kind: Kind,
+        headers: &[String],
+        src: &SourceFile,
+        notices: &mut Vec<Notice>,
+    ) -> Result<ColumnMap, InputError> {
+        let mut index = [None; Field::COUNT];
+        let mut unknown = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            match kind.field_for_header(h) {
+                Some(f) => {
+                    if let Some(prev) = index[f as usize].replace(i) {
+                        return Err(InputError::new(
+                            &src.path,
+                            format!(
+                                "columns '{}' and '{h}' both name the same field; keep one",
+                                headers[prev]
+                            ),
+                        ));
+                    }
+                }
+                None if h.is_empty() => unknown.push("(blank header)".to_string()),
+                None => unknown.push(format!("'{h}'")),
+            }
+        }
+        let map = ColumnMap {
+            index,
+            headers: headers.to_vec(),
+            width: headers.len(),
+        };
+        if !map.has(Field::Email) {
+            let want = match kind {
+                Kind::Users => "Email (or Email Address, User Email)",
+                Kind::Devices => "User Email (or Email, User)",
+            };
+            return Err(InputError::new(
+                &src.path,
+                format!("missing required column: {want}; found {}", map.found()),
+            ));
+        }
+        if !unknown.is_empty() {
+            notices.push(Notice {
+                kind: "unknown-column",
+                file: src.name(),
+                detail: format!(
+                    "{} export: unknown column{} {} kept out of the views",
+                    kind.as_str(),
+                    if unknown.len() == 1 { "" } else { "s" },
+                    unknown.join(", ")
+                ),
+            });
+        }
+        Ok(map)
+    }
+
+    pub(super) fn has(&self, f: Field) -> bool {
+        self.index[f as usize].is_some()
+    }
+
+    pub(super) fn found(&self) -> String {
+        if self.headers.is_empty() {
+            "no columns".into()
+        } else {
+            self.headers
+                .iter()
+                .map(|h| format!("'{h}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+
+    /// The cell of `f` in `rec`: (column index, text). Absent columns and JSON keys read as blank.
+    pub(super) fn get<'r>(&self, rec: &'r Record<'_>, f: Field) -> Option<(usize, &'r str)> {
+        let i = self.index[f as usize]?;
+        Some((i, rec.cell(i).unwrap_or("")))
+    }
+}
+
+/// Whole-row checks shared by both exports: unreadable JSON, nested values, field count.
+pub(super) fn check_shape(rec: &Record<'_>, map: &ColumnMap, json: bool) -> Result<(), RowError> {
+    if let Some((reason, detail)) = &rec.unreadable {
+        return Err(RowError {
+            column: None,
+            reason,
+            detail: detail.clone(),
+        });
+    }
+    if let Some((col, detail)) = &rec.bad_cell {
+        return Err(RowError {
+            column: Some(*col),
+            reason: RejectReason::BadValue.code(),
+            detail: detail.clone(),
+        });
+    }
+    if !json && rec.width() != map.width {
+        return Err(RowError {
+            column: None,
+            reason: RejectReason::FieldCount.code(),
+            detail: format!("{} fields, the header has {}", rec.width(), map.width),
+        });
+    }
+    Ok(())
+}
+
+pub(super) struct UserRow<'r> {
+    pub(super) email: contract::Email<'r>,
+    pub(super) name: Option<&'r str>,
+    pub(super) scim: bool,
+    pub(super) license: bool,
+    pub(super) stages: [Option<(bool, Option<DateTime<Utc>>)>; 3],
+    pub(super) last_used: Option<DateTime<Utc>>,
+    pub(super) reminders: i32,
+    pub(super) status: Option<Status>,
+}
+
+pub(super) fn user_row<'r>(
+    rec: &'r Record<'_>,
+    map: &ColumnMap,
+    ts: &TimestampParser,
+    json: bool,
+) -> Result<UserRow<'r>, RowError> {
+    check_shape(rec, map, json)?;
+    let (ei, etext) = map
+        .get(rec, Field::Email)
+        .expect("email column checked at open");
+    let email = contract::parse_email(etext).map_err(|e| RowError::cell(ei, e))?;
+    // Names are kept verbatim (a leading tab is data, and the export guard must see it).
+    let name = map
+        .get(rec, Field::Name)
+        .map(|(_, t)| t)
+        .filter(|t| !t.trim().is_empty());
+    let scim = match map.get(rec, Field::Scim) {
+        Some((i, t)) => contract::parse_bool(t).map_err(|e| RowError::cell(i, e))?,
+        None => false,
+    };
+    let status = match map.get(rec, Field::Status) {
+        Some((i, t)) => contract::parse_status(t).map_err(|e| RowError::cell(i, e))?,
+        None => None,
+    };
+    let license = match map.get(rec, Field::License) {
+        Some((i, t)) => contract::parse_license(t).map_err(|e| RowError::cell(i, e))?,
+        None => status.is_some_and(|s| s != Status::NoLicense),
+    };
+    let mut stages = [None, None, None];
+    for (slot, f) in stages.iter_mut().zip([
+        Field::LicenseActivated,
+        Field::AppSetupCompleted,
+        Field::DataAdded,
+    ]) {
+        if let Some((i, t)) = map.get(rec, f) {
+            *slot = Some(ts.parse_stage(t).map_err(|e| RowError::cell(i, e))?);
+        }
+    }
+    let last_used = match map.get(rec, Field::LastUsed) {
+        Some((i, t)) => ts.parse_last_used(t).map_err(|e| RowError::cell(i, e))?,
+        None => None,
+    };
+    let reminders = match map.get(rec, Field::RemindersSent) {
+        Some((i, t)) => contract::parse_count(t).map_err(|e| RowError::cell(i, e))?,
+        None => 0,
+    };
+    Ok(UserRow {
+        email,
+        name,
+        scim,
+        license,
+        stages,
+        last_used,
+        reminders,
+        status,
+    })
+}
+
+pub(super) struct DeviceRow<'r> {
+    pub(super) email: contract::Email<'r>,
+    pub(super) device_name: Option<&'r str>,
+    pub(super) platform: Option<&'r str>,
+    pub(super) version: Option<&'r str>,
+    pub(super) last_used: Option<DateTime<Utc>>,
+    pub(super) hub: bool,
+}
+
+pub(super) fn device_row<'r>(
+    rec: &'r Record<'_>,
+    map: &ColumnMap,
+    ts: &TimestampParser,
+    json: bool,
+) -> Result<DeviceRow<'r>, RowError> {
+    check_shape(rec, map, json)?;
+    let (ei, etext) = map
+        .get(rec, Field::Email)
+        .expect("email column checked at open");
+    let email = contract::parse_email(etext).map_err(|e| RowError::cell(ei, e))?;
+    let text = |f| {
+        map.get(rec, f)
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+    };
+    let last_used = match map.get(rec, Field::LastUsed) {
+        Some((i, t)) => ts.parse_last_used(t).map_err(|e| RowError::cell(i, e))?,
+        None => None,
+    };
+    let hub = match map.get(rec, Field::HubAuthenticated) {
+        Some((i, t)) => contract::parse_bool(t).map_err(|e| RowError::cell(i, e))?,
+        None => false,
+    };
+    Ok(DeviceRow {
+        email,
+        device_name: text(Field::DeviceName),
+        platform: text(Field::Platform),
+        version: text(Field::EnpassVersion),
+        last_used,
+        hub,
+    })
+}

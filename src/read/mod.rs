@@ -1,0 +1,177 @@
+//! The read side, shared by the CLI, the report and the server: one [`Reader`] per request
+//! opens the database read-only for a scope, and owns every read query (all in
+//! `queries/read/`) and every JSON shape (`users`, `summary`, `show`). Nothing here knows
+//! about flags or URLs: both arrive as a [`ReadRequest`] and a [`FilterSet`].
+
+mod detail;
+mod listing;
+mod summary;
+
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+pub(crate) use detail::Detail;
+pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
+pub(crate) use summary::Summary;
+
+use crate::domain::FilterSet;
+use crate::error::Failure;
+use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
+use crate::output::Grid;
+use crate::sql::{Param, Sql, Stmt};
+use crate::store::{Access, Store};
+
+/// Which snapshot, at which instant, over which window: what a read is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReadRequest {
+    /// `None`: the latest.
+    pub(crate) snapshot: Option<i64>,
+    /// `None`: the snapshot's own as-of.
+    pub(crate) as_of: Option<DateTime<Utc>>,
+    pub(crate) window_days: i64,
+}
+
+impl Default for ReadRequest {
+    fn default() -> Self {
+        ReadRequest {
+            snapshot: None,
+            as_of: None,
+            window_days: 30,
+        }
+    }
+}
+
+/// The database open read-only, its session showing one scope.
+pub(crate) struct Reader {
+    store: Store,
+    scope: Scope,
+}
+
+impl Reader {
+    /// Opens the database and sets up the read session (see [`Store::use_scope`]).
+    pub(crate) fn open(db: &Path, sql: &Sql, request: &ReadRequest) -> Result<Reader> {
+        Reader::open_as(db, sql, request, Access::ReadOnly)
+    }
+
+    /// As [`open`](Self::open), for analysts' ad-hoc SQL: no file access beyond the database.
+    pub(crate) fn open_for_query(db: &Path, sql: &Sql, request: &ReadRequest) -> Result<Reader> {
+        Reader::open_as(db, sql, request, Access::Query)
+    }
+
+    fn open_as(db: &Path, sql: &Sql, request: &ReadRequest, access: Access) -> Result<Reader> {
+        let store = Store::open(db, access, sql.clone())?;
+        let snapshot = store.snapshot(request.snapshot)?;
+        let scope = Scope {
+            as_of: request.as_of.unwrap_or(snapshot.as_of),
+            snapshot,
+            window_days: request.window_days,
+        };
+        store.use_scope(&scope)?;
+        Ok(Reader { store, scope })
+    }
+
+    pub(crate) fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn sql(&self) -> &Sql {
+        &self.store.sql
+    }
+
+    /// Checks that each custom filter of the set exists and works against the users view; the
+    /// error names the filter's file.
+    pub(crate) fn check(&self, filters: &FilterSet) -> Result<()> {
+        for name in &filters.custom {
+            let f = self.sql().filter(name)?;
+            let s = self.sql().fill(
+                "read/check_filter.sql",
+                &[("where", &Stmt::new(f.body(), vec![]))],
+            )?;
+            if let Err(e) = self.store.check(&s) {
+                let origin = if f.origin == "built-in" {
+                    format!("queries/filters/{name}.sql")
+                } else {
+                    f.origin.clone()
+                };
+                return Err(Failure::Usage(format!(
+                    "{origin}: filter '{name}' does not work: {e}"
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs an analyst's statement in this session; on a read-only connection DuckDB refuses
+    /// writes with an error.
+    pub(crate) fn adhoc(&self, statement: &str) -> Result<Grid> {
+        self.store.grid(&Stmt::new(statement, vec![]))
+    }
+
+    pub(crate) fn inputs(&self) -> Result<Vec<InputMeta>> {
+        self.store.inputs(self.scope.snapshot.id)
+    }
+
+    pub(crate) fn rejects(&self) -> Result<Vec<Reject>> {
+        self.store.rejects(self.scope.snapshot.id)
+    }
+
+    pub(crate) fn notices(&self) -> Result<Vec<NoticeRow>> {
+        self.store.notices(self.scope.snapshot.id)
+    }
+
+    /// A statement as a manifest records it: self-contained, with the scope's parameters and
+    /// the users view in front (`queries/read/standalone.sql`), so it runs as it is in any
+    /// DuckDB client against the file.
+    pub(crate) fn standalone(&self, s: &Stmt) -> Result<Stmt> {
+        let params = self.sql().stmt(
+            "session/params.sql",
+            crate::store::scope_params(&self.scope),
+        )?;
+        let users = Stmt::new(self.sql().fragment("views/users.sql")?, vec![]);
+        self.sql().fill(
+            "read/standalone.sql",
+            &[("params", &params), ("users", &users), ("statement", s)],
+        )
+    }
+}
+
+/// The predicate of a filter set: OR within a dimension, AND across, then custom filters and
+/// search. `TRUE` when nothing is filtered, so it can always follow WHERE or FILTER (WHERE …).
+pub(crate) fn predicate(sql: &Sql, filters: &FilterSet) -> Result<Stmt> {
+    let mut parts: Vec<Stmt> = Vec::new();
+    for (dim, values) in &filters.dimensions {
+        let ors = values
+            .iter()
+            .map(|v| {
+                sql.filter(&dim.filter_name(v))
+                    .map(|f| format!("({})", f.body()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        parts.push(Stmt::new(format!("({})", ors.join(" OR ")), vec![]));
+    }
+    for name in &filters.custom {
+        parts.push(Stmt::new(format!("({})", sql.filter(name)?.body()), vec![]));
+    }
+    if let Some(text) = &filters.search {
+        parts.push(sql.stmt(
+            "search.sql",
+            vec![Param::Text(text.clone()), Param::Text(text.clone())],
+        )?);
+    }
+    if parts.is_empty() {
+        return Ok(Stmt::new("TRUE", vec![]));
+    }
+    Ok(Stmt::join(&parts, "\n  AND "))
+}
+
+/// Every snapshot in the database, for `rollcall snapshots` (no scope needed).
+pub(crate) fn snapshots(db: &Path, sql: &Sql) -> Result<Vec<SnapshotInfo>> {
+    Store::open(db, Access::ReadOnly, sql.clone())?.snapshots()
+}
