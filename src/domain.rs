@@ -107,7 +107,7 @@ impl Dimension {
                 format!(
                     "invalid {} '{}': expected one of {}",
                     self.name(),
-                    clip(value),
+                    crate::util::echo(value),
                     self.values().join(", ")
                 )
             })
@@ -243,20 +243,6 @@ pub(crate) fn status_label(slug: &str) -> &'static str {
     }
 }
 
-/// The longest a value given by a user is echoed in an error.
-const ECHO_MAX: usize = 80;
-
-/// A user's value as an error message echoes it: at most [`ECHO_MAX`] characters.
-fn clip(value: &str) -> String {
-    let mut chars = value.chars();
-    let head: String = chars.by_ref().take(ECHO_MAX).collect();
-    if chars.next().is_some() {
-        format!("{head}… ({} characters)", value.chars().count())
-    } else {
-        head
-    }
-}
-
 impl FilterSet {
     /// Builds a filter set from (key, value) pairs: `license`, `status`, `activity`, `hub`,
     /// `scim` and `reminders` take one of their values, `filter` names a custom filter, `search`
@@ -279,7 +265,7 @@ impl FilterSet {
                     let dim = Dimension::named(key).ok_or_else(|| {
                         format!(
                             "unknown filter '{}': expected one of {}, filter, search",
-                            clip(key),
+                            crate::util::echo(key),
                             Dimension::ALL.map(Dimension::name).join(", ")
                         )
                     })?;
@@ -369,7 +355,7 @@ pub(crate) fn column(key: &str) -> Result<&'static Column, String> {
     COLUMNS.iter().find(|c| c.key == wanted).ok_or_else(|| {
         format!(
             "unknown column '{}': expected one of {}",
-            clip(key),
+            crate::util::echo(key),
             COLUMNS.iter().map(|c| c.key).collect::<Vec<_>>().join(", ")
         )
     })

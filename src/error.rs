@@ -38,7 +38,7 @@ pub(crate) enum Failure {
     #[error("{0}")]
     Rejected(String),
     /// Another process holds the database.
-    #[error("database is in use by another rollcall process{}: {path}; wait for it to finish or use another --db", .pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
+    #[error("database is in use by another process{}: {path}; wait for it to finish or use another --db", .pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
     Busy { path: String, pid: Option<u32> },
 }
 

@@ -11,6 +11,7 @@
 mod cli;
 mod cmd;
 mod domain;
+mod email;
 mod error;
 mod export;
 mod ingest;

@@ -246,11 +246,13 @@ fn page_data(
         filters: filters.clone(),
         sort: Sort::default(),
         // The export's columns (the CSV download must match users.csv) plus the stages for details.
-        columns: [&EXPORT_COLUMNS[..], &STAGE_COLUMNS[..]].concat(),
+        columns: [&EXPORT_COLUMNS[..], &STAGE_COLUMNS[..], &["email_key"]].concat(),
     };
     let limit = (matches > EMBED_LIMIT).then_some(EMBED_LIMIT);
     let stmt = listing.select(reader.sql(), limit, 0)?;
     let mut u = UserColumns::default();
+    // Each user's matching key, which their devices carry too.
+    let mut keys: Vec<String> = Vec::new();
     let mut n = 0u64;
     let code = |dim: Dimension, c: Cell| {
         let t = c.text();
@@ -260,6 +262,7 @@ fn page_data(
         let [name, email, scim, last_used, license, status, activity, hub, reminders] =
             columns_of(b, EXPORT_COLUMNS)?;
         let [act, act_at, setup, setup_at, data, data_at] = columns_of(b, STAGE_COLUMNS)?;
+        let [key] = columns_of(b, ["email_key"])?;
         let cell = |c: &dyn Array, r| cells::cell(c, r);
         for r in 0..b.num_rows() {
             u.name.push(text(&cell(name, r)));
@@ -281,6 +284,7 @@ fn page_data(
             u.setup_at.push(secs(&cell(setup_at, r)));
             u.data.push(flag(&cell(data, r)));
             u.data_at.push(secs(&cell(data_at, r)));
+            keys.push(cell(key, r).text());
             n += 1;
         }
         Ok(())
@@ -312,12 +316,9 @@ fn page_data(
     let mut platforms = Dict::default();
     let mut versions = Dict::default();
     let mut d = DeviceColumns::default();
-    for email in &u.email {
+    for key in &keys {
         u.dev0.push(d.name.len());
-        let list = by_user
-            .get(&email.to_lowercase())
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let list = by_user.get(key).map(Vec::as_slice).unwrap_or(&[]);
         u.devn.push(list.len());
         for [name, platform, version, last_used, hub] in list {
             d.name.push(text(name));

@@ -125,6 +125,29 @@ pub(crate) fn ser_ts<S: serde::Serializer>(
     s.serialize_str(&iso(t))
 }
 
+/// The longest a value from an input file or a command line is echoed in an error, a notice or a
+/// reject's detail; a longer one is cut and its full length stated.
+pub(crate) const ECHO_MAX: usize = 100;
+
+/// A value as messages echo it: at most [`ECHO_MAX`] characters, control and invisible
+/// characters written as `\u{…}` escapes so a message stays one visible line.
+pub(crate) fn echo(text: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == ECHO_MAX {
+            let total = text.chars().count();
+            out.push_str(&format!("… ({total} characters)"));
+            return out;
+        }
+        if c.is_control() || crate::email::invisible(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Writes a line to standard error. With stderr closed (`2>&-`, a pipe whose reader left) the
 /// line is dropped: a status line is not worth a panic.
 pub fn stderr_line(text: &str) {
@@ -276,6 +299,18 @@ mod tests {
             let t = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us).unwrap();
             assert_eq!(s, iso(&t), "{us}");
         }
+    }
+
+    #[test]
+    fn echoes_are_short_and_visible() {
+        assert_eq!(echo("ann\u{200b}@x.com\n"), "ann\\u{200B}@x.com\\u{000A}");
+        let long = "é".repeat(5000);
+        let e = echo(&long);
+        assert!(
+            e.ends_with("… (5000 characters)") && e.chars().count() < 130,
+            "{e}"
+        );
+        assert_eq!(echo("plain"), "plain");
     }
 
     #[test]

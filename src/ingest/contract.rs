@@ -1,9 +1,9 @@
 //! The data contract: which headers name which field, and how each raw cell becomes a typed value.
 //! Pure functions, no I/O; ingest applies them row by row and turns every `Err` into a reject.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use crate::email::{self, Email};
 
 /// A field of the users or devices export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,62 +144,17 @@ impl CellError {
     }
 }
 
-/// A checked email: `display` as written (trimmed), `key` for matching (Unicode lower case).
-/// Both borrow the cell when they can: ingest checks millions of these, and most are already
-/// lower-case ASCII.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Email<'a> {
-    pub(crate) display: &'a str,
-    pub(crate) key: Cow<'a, str>,
-}
-
-/// One `@`, a non-empty local part, a dotted domain, no whitespace. Non-ASCII is allowed (RFC 6531).
+/// An address checked against the email rules (`ingest::email`), as a cell error when refused.
 pub(crate) fn parse_email(raw: &str) -> Result<Email<'_>, CellError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(CellError::new(
-            RejectReason::MissingEmail,
-            "email is empty".into(),
-        ));
-    }
-    let bad = |why: &str| {
-        Err(CellError::new(
+    email::parse(raw).map_err(|p| match p {
+        email::Problem::Empty => {
+            CellError::new(RejectReason::MissingEmail, "email is empty".into())
+        }
+        email::Problem::Bad(why) => CellError::new(
             RejectReason::BadEmail,
-            format!("malformed email '{text}': {why}"),
-        ))
-    };
-    let ascii = text.is_ascii();
-    // The ASCII test must match char::is_whitespace, which (unlike u8::is_ascii_whitespace)
-    // counts the vertical tab.
-    if (ascii && text.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r')))
-        || (!ascii && text.chars().any(char::is_whitespace))
-    {
-        return bad("contains a space");
-    }
-    let mut parts = text.split('@');
-    let (local, domain) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(l), Some(d), None) => (l, d),
-        (_, None, _) => return bad("no '@'"),
-        _ => return bad("more than one '@'"),
-    };
-    if local.is_empty() {
-        return bad("empty local part");
-    }
-    if !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-        || domain.contains("..")
-    {
-        return bad("the domain needs a dot between labels");
-    }
-    let key = if !text.bytes().any(|b| b.is_ascii_uppercase()) && ascii {
-        Cow::Borrowed(text)
-    } else if ascii {
-        Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        Cow::Owned(text.to_lowercase())
-    };
-    Ok(Email { display: text, key })
+            format!("malformed email '{}': {why}", crate::util::echo(raw.trim())),
+        ),
+    })
 }
 
 /// yes/no, y/n, true/false, 1/0 in any case; blank is false.
@@ -588,7 +543,7 @@ mod tests {
         // Already a key: borrowed, not copied.
         assert!(matches!(
             parse_email("ann@example.com").unwrap().key,
-            Cow::Borrowed("ann@example.com")
+            std::borrow::Cow::Borrowed("ann@example.com")
         ));
         for (bad, reason) in [
             ("", RejectReason::MissingEmail),

@@ -72,6 +72,15 @@ impl SourceFile {
         let sha256 = crate::util::sha256_hex(&bytes);
         let size = bytes.len() as u64;
         let mut text = decode(bytes, encoding).map_err(err)?;
+        // One rule wherever it is: a NUL never belongs in a text export, so the file is refused
+        // (a value holding one would otherwise be stored, and break every tool downstream).
+        if text.as_bytes().contains(&0) {
+            let at = text.as_bytes().iter().position(|b| *b == 0).unwrap_or(0);
+            let (line, col) = line_col(&text.as_bytes()[..at]);
+            return Err(err(format!(
+                "line {line}, column {col}: a NUL byte; a text export holds none (is this a binary file?)"
+            )));
+        }
         // Old Mac exports end lines with a bare CR. The CSV reader splits records on it but
         // counts lines by LF only, so every reject would say line 1: read such a file as LF.
         // (The SHA-256 above is of the file as given.)
@@ -114,9 +123,6 @@ fn decode(bytes: Vec<u8>, encoding: Encoding) -> Result<String, String> {
             if looks_utf16(&bytes) {
                 return Err("looks like UTF-16, not UTF-8; pass --encoding utf-16".into());
             }
-            if bytes[..bytes.len().min(8192)].contains(&0) {
-                return Err("is a binary file, not a CSV or JSON export".into());
-            }
             match String::from_utf8(bytes) {
                 Ok(mut s) => {
                     if s.starts_with('\u{feff}') {
@@ -136,9 +142,6 @@ fn decode(bytes: Vec<u8>, encoding: Encoding) -> Result<String, String> {
             }
         }
         Encoding::Latin1 => {
-            if bytes[..bytes.len().min(8192)].contains(&0) {
-                return Err("is a binary file, not a Latin-1 text export".into());
-            }
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
             Ok(text.into_owned())
         }
@@ -614,9 +617,29 @@ mod tests {
         assert!(err.starts_with("line 2, column 3:"), "{err}");
         assert!(err.contains("--encoding latin-1"), "{err}");
         assert_eq!(decode(latin1, Encoding::Latin1).unwrap(), text);
-        assert!(decode(b"PK\x03\x04\x00\x00".to_vec(), Encoding::Utf8)
-            .unwrap_err()
-            .contains("binary"));
+    }
+
+    #[test]
+    fn a_nul_anywhere_refuses_the_file_in_every_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("Name,Email\n{}Ann\0,a@x.com\n", "B,b@x.com\n".repeat(2000));
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        for (bytes, encoding) in [
+            (text.clone().into_bytes(), Encoding::Utf8),
+            (text.clone().into_bytes(), Encoding::Latin1),
+            (utf16, Encoding::Utf16),
+        ] {
+            let path = dir.path().join("nul.csv");
+            std::fs::write(&path, bytes).unwrap();
+            let err = SourceFile::read(&path, encoding).err().unwrap().to_string();
+            assert!(
+                err.ends_with("nul.csv: line 2002, column 4: a NUL byte; a text export holds none (is this a binary file?)"),
+                "{encoding:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub(super) fn check_shape(rec: &Record<'_>, map: &ColumnMap, json: bool) -> Resu
 }
 
 pub(super) struct UserRow<'r> {
-    pub(super) email: contract::Email<'r>,
+    pub(super) email: crate::email::Email<'r>,
     pub(super) name: Option<&'r str>,
     pub(super) scim: bool,
     pub(super) license: bool,
@@ -210,7 +210,7 @@ pub(super) fn user_row<'r>(
 }
 
 pub(super) struct DeviceRow<'r> {
-    pub(super) email: contract::Email<'r>,
+    pub(super) email: crate::email::Email<'r>,
     pub(super) device_name: Option<&'r str>,
     pub(super) platform: Option<&'r str>,
     pub(super) version: Option<&'r str>,

@@ -97,7 +97,7 @@ impl Reader {
             ))
             .into());
         }
-        let key = email.to_lowercase();
+        let key = crate::email::key(email);
         let sql = self.sql();
         let store = self.store();
         let g = store.grid(&sql.stmt("read/user.sql", vec![Param::Text(key.clone())])?)?;

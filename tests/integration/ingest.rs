@@ -275,7 +275,20 @@ fn file_level_errors_are_one_line_exit_2_and_write_nothing() {
             env.write("bin.csv", b"PK\x03\x04\x00\x00\x01\x02")
                 .display()
                 .to_string(),
-            "bin.csv: is a binary file",
+            "bin.csv: line 1, column 5: a NUL byte; a text export holds none (is this a binary file?)",
+        ),
+        (
+            // Past the first 8 KiB, where the old check stopped looking: one rule for the file.
+            env.write(
+                "late-nul.csv",
+                format!(
+                    "Name,Email,License\n{}Ann\0Lee,ann@example.com,Assigned\n",
+                    "Bob,bob@example.com,Assigned\n".repeat(400)
+                ),
+            )
+            .display()
+            .to_string(),
+            "late-nul.csv: line 402, column 4: a NUL byte",
         ),
         (dir.display().to_string(), "adir: is a directory"),
         (
@@ -494,7 +507,7 @@ fn a_second_writer_gets_one_clear_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains(&format!(
-            "database is in use by another rollcall process (PID {})",
+            "database is in use by another process (PID {})",
             holder.id()
         )),
         "{err}"

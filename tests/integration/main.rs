@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod contract;
 mod ingest;
 mod read;
 mod render;

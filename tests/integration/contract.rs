@@ -1,0 +1,186 @@
+//! Real-world exports against the data contract: email forms that must match each other, the
+//! invisible characters and typos that must be rejected (with reason, line and detail), and a
+//! database held by another program.
+
+use crate::common::Env;
+
+fn rejects(env: &Env) -> Vec<serde_json::Value> {
+    env.json(&["rejects", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn one_person_written_two_ways_is_one_user() {
+    let env = Env::new();
+    // Zoë composed (NFC) in the users file and decomposed (NFD) in the devices file; Ann's domain
+    // in Unicode and in its ACE form; Bo's domain with a full-width dot.
+    let users = "Name,Email,License,Status\n\
+        Zoë,zo\u{eb}@example.com,Assigned,Using Enpass\n\
+        Ann,ann@bücher.example,Assigned,Using Enpass\n\
+        Bo,bo@example\u{ff0e}com,Assigned,Pending User Action\n";
+    let devices =
+        "User Email,Device Name,Platform,Enpass Version,Last Used,Enpass Hub Authenticated\n\
+        ZOE\u{308}@example.com,Phone,iOS,6.11.4,2026-11-25T10:00:00Z,Yes\n\
+        ann@XN--BCHER-KVA.example,Laptop,macOS,6.11.4,2026-11-24T10:00:00Z,No\n\
+        bo@example.com,Desk,Windows,6.11.4,2026-11-23T10:00:00Z,Yes\n";
+    let out = env.ingest(users, Some(devices), "2026-11-26T12:00:00Z");
+    assert!(out.contains("3 users, 3 devices kept; 0 rejected"), "{out}");
+    // Every device found its owner: each user has one device, and the hub follows it.
+    let all = env.json(&[
+        "users",
+        "--format",
+        "json",
+        "--columns",
+        "email,device_count,hub",
+    ]);
+    let got: Vec<(String, i64, String)> = all["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap().to_string(),
+                u["device_count"].as_i64().unwrap(),
+                u["hub"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ann@bücher.example".to_string(), 1, "never".to_string()),
+            (
+                "bo@example\u{ff0e}com".to_string(),
+                1,
+                "authenticated".to_string()
+            ),
+            (
+                "zo\u{eb}@example.com".to_string(),
+                1,
+                "authenticated".to_string()
+            ),
+        ]
+    );
+    // The stored display value is verbatim; a lookup in any of the forms finds the user.
+    for typed in [
+        "ann@xn--bcher-kva.example",
+        "ZOE\u{308}@EXAMPLE.COM",
+        "bo@example.com",
+    ] {
+        let d = env.json(&["show", typed, "--format", "json"]);
+        assert_eq!(d["devices"].as_array().unwrap().len(), 1, "{typed}: {d}");
+    }
+}
+
+#[test]
+fn invisible_characters_and_typos_are_rejected_with_line_and_detail() {
+    let env = Env::new();
+    let users = "Name,Email,License\n\
+        Ok,ok@example.com,Assigned\n\
+        Zw,ann\u{200b}@example.com,Assigned\n\
+        Ctl,ann\u{1}@example.com,Assigned\n\
+        Del,b\u{7f}@example.com,Assigned\n\
+        C1,c\u{9c}@example.com,Assigned\n\
+        Bom,d\u{feff}@example.com,Assigned\n\
+        Bidi,e\u{202e}@example.com,Assigned\n\
+        Iso,f\u{2066}@example.com,Assigned\n\
+        Pua,g\u{e000}@example.com,Assigned\n\
+        Dot,.h@example.com,Assigned\n\
+        Dots,i..j@example.com,Assigned\n\
+        Hyphen,k@-example.com,Assigned\n\
+        Under,l@my_host.example.com,Assigned\n\
+        Num,m@example.123,Assigned\n\
+        Wrapped,<n@example.com>,Assigned\n\
+        Mailto,mailto:o@example.com,Assigned\n";
+    let long_local = format!("Long,{}@example.com,Assigned\n", "p".repeat(65));
+    let long_all = format!("Huge,q@{}.com,Assigned\n", "r".repeat(100_000));
+    let out = env.ingest(
+        &format!("{users}{long_local}{long_all}"),
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    assert!(
+        out.contains("1 users, 0 devices kept; 17 rejected (bad-email 17)"),
+        "{out}"
+    );
+    let r = rejects(&env);
+    let by_line: Vec<(i64, &str, &str)> = r
+        .iter()
+        .map(|x| {
+            (
+                x["line"].as_i64().unwrap(),
+                x["reason"].as_str().unwrap(),
+                x["detail"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let want: [(i64, &str); 17] = [
+        (
+            3,
+            "invisible formatting character U+200B (ZERO WIDTH SPACE) at character 4",
+        ),
+        (4, "control character U+0001 at character 4"),
+        (5, "control character U+007F (DELETE) at character 2"),
+        (6, "control character U+009C at character 2"),
+        (7, "U+FEFF"),
+        (8, "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        (9, "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+        (10, "private-use character U+E000 at character 2"),
+        (11, "the local part starts with a dot"),
+        (12, "two dots in a row in the local part"),
+        (
+            13,
+            "the domain label '-example' starts or ends with a hyphen",
+        ),
+        (14, "the domain label 'my_host' holds '_'"),
+        (15, "the top-level label '123' is a number"),
+        (16, "wrapped address: use the bare address n@example.com"),
+        (17, "wrapped address: use the bare address o@example.com"),
+        (
+            18,
+            "the local part is 65 characters long; it has at most 64",
+        ),
+        (19, "100006 characters long; an address has at most 254"),
+    ];
+    assert_eq!(by_line.len(), want.len(), "{by_line:?}");
+    for ((line, reason, detail), (want_line, want_detail)) in by_line.iter().zip(want) {
+        assert_eq!((*line, *reason), (want_line, "bad-email"));
+        assert!(detail.contains(want_detail), "line {line}: {detail}");
+        // The echoed value is short and shows invisible characters as escapes.
+        assert!(detail.chars().count() < 300, "line {line}: {detail}");
+        assert!(
+            !detail.chars().any(|c| c.is_control()),
+            "line {line}: {detail:?}"
+        );
+    }
+    assert!(
+        by_line[0].2.contains("ann\\u{200B}@example.com"),
+        "{}",
+        by_line[0].2
+    );
+}
+
+#[test]
+fn a_database_held_by_another_program_names_its_pid() {
+    let env = Env::new();
+    env.ingest(
+        "Name,Email,License\nA,a@example.com,Assigned\n",
+        None,
+        "2026-11-26T12:00:00Z",
+    );
+    // This test process holds the file with DuckDB, as a Python notebook would.
+    let holder = duckdb::Connection::open(env.db()).unwrap();
+    let users = env.write("u.csv", "Name,Email,License\nB,b@example.com,Assigned\n");
+    let err = env.fails(&["ingest", "--users", users.to_str().unwrap()], 3);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "database is in use by another process (PID {})",
+            std::process::id()
+        )),
+        "{err}"
+    );
+    drop(holder);
+}
