@@ -93,6 +93,13 @@ pub(crate) struct IngestArgs {
     /// An extra timestamp layout (chrono strftime syntax, e.g. "%d/%m/%Y %H:%M"); repeatable.
     #[arg(long = "date-format", value_name = "FMT")]
     pub(crate) date_formats: Vec<String>,
+    /// The largest input file read (e.g. 500MB, 4GiB); a larger file, or a device such as
+    /// /dev/zero, is refused rather than read without bound.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB")]
+    pub(crate) max_input_size: String,
+    /// File an export that has a header but no data rows as an empty snapshot (refused otherwise).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
 }
 
 #[derive(Debug, Args)]

@@ -179,6 +179,52 @@ impl Timer {
     }
 }
 
+/// A size for messages: "512 bytes", "1 MiB", "1.5 GiB".
+pub(crate) fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{v:.1}");
+    format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
+}
+
+/// "1GiB", "500 MB", "2G", "1048576": a size given on the command line, in bytes.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "'{}': unknown unit (use B, KB, MB, GB, KiB, MiB, GiB)",
+                echo(text)
+            ))
+        }
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("'{}': expected a size such as 500MB or 2GiB", echo(text)))?;
+    Ok((n * factor as f64) as u64)
+}
+
 /// 2340 -> "2,340", as count lines print numbers.
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -311,6 +357,20 @@ mod tests {
             "{e}"
         );
         assert_eq!(echo("plain"), "plain");
+    }
+
+    #[test]
+    fn sizes_print_and_parse() {
+        assert_eq!(bytes(512), "512 bytes");
+        assert_eq!(bytes(1 << 20), "1 MiB");
+        assert_eq!(bytes(3 << 29), "1.5 GiB");
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("500 MB"), Ok(500_000_000));
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         devices: a.devices.clone(),
         encoding: a.encoding,
         date_formats: a.date_formats.clone(),
+        max_input_bytes: crate::util::parse_size(&a.max_input_size)
+            .map_err(|e| Failure::Usage(format!("--max-input-size {e}")))?,
+        allow_empty: a.allow_empty,
         show_progress: !ctx.quiet,
     })?;
     if a.strict && !parsed.rejects.is_empty() {

@@ -111,6 +111,7 @@ pub(crate) enum RejectReason {
     BadInteger,
     BadValue,
     FieldCount,
+    RecordTooLong,
     DuplicateEmail,
     UnknownUser,
 }
@@ -125,6 +126,7 @@ impl RejectReason {
             RejectReason::BadInteger => "bad-integer",
             RejectReason::BadValue => "bad-value",
             RejectReason::FieldCount => "field-count",
+            RejectReason::RecordTooLong => "record-too-long",
             RejectReason::DuplicateEmail => "duplicate-email",
             RejectReason::UnknownUser => "unknown-user",
         }
@@ -175,43 +177,101 @@ pub(crate) fn parse_bool(raw: &str) -> Result<bool, CellError> {
     }
 }
 
-/// Parses timestamps: the ISO 8601 forms of the contract, then each `--date-format` layout.
+/// Parses timestamps: the ISO 8601 forms of the contract, Unix epoch milliseconds, then each
+/// `--date-format` layout.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimestampParser {
     extra_formats: Vec<String>,
 }
 
+/// What Last Used says for "never", in any case: blank, `-`, an en or em dash, `Never`,
+/// `Never logged in` (Google Workspace), `Never signed in`, `N/A`, `null`, `none`.
+const NEVER: [&str; 9] = [
+    "-",
+    "\u{2013}",
+    "\u{2014}",
+    "never",
+    "never logged in",
+    "never signed in",
+    "n/a",
+    "null",
+    "none",
+];
+
 impl TimestampParser {
-    pub(crate) fn new(extra_formats: Vec<String>) -> Self {
-        TimestampParser { extra_formats }
+    /// Checks each layout first: one that chrono cannot read, that has no date or time field at
+    /// all, or that names a time zone (`%Z`, which chrono parses but cannot resolve, so the time
+    /// would silently be read as UTC) is refused naming the flag.
+    pub(crate) fn new(extra_formats: Vec<String>) -> Result<Self, String> {
+        use chrono::format::{Fixed, Item, StrftimeItems};
+        for fmt in &extra_formats {
+            let items: Vec<Item<'_>> = StrftimeItems::new(fmt).collect();
+            let flag = format!("--date-format '{}'", crate::util::echo(fmt));
+            if items.iter().any(|i| matches!(i, Item::Error)) {
+                return Err(format!(
+                    "{flag}: not a valid layout (chrono strftime syntax, such as '%d/%m/%Y %H:%M')"
+                ));
+            }
+            if items
+                .iter()
+                .any(|i| matches!(i, Item::Fixed(Fixed::TimezoneName)))
+            {
+                return Err(format!(
+                    "{flag}: %Z names a time zone (PST, CET…), which rollcall cannot resolve without a time-zone database; use %z for a numeric offset (-08:00) or give the times in UTC"
+                ));
+            }
+            if !items
+                .iter()
+                .any(|i| matches!(i, Item::Numeric(..) | Item::Fixed(..)))
+            {
+                return Err(format!(
+                    "{flag}: has no date or time field (%Y, %m, %d, %H, …)"
+                ));
+            }
+        }
+        Ok(TimestampParser { extra_formats })
     }
 
-    /// `Ok(None)` for an empty cell, `Err` for anything unrecognised.
+    fn hint(&self) -> &'static str {
+        if self.extra_formats.is_empty() {
+            " (use --date-format for other layouts)"
+        } else {
+            ""
+        }
+    }
+
+    /// `Err` for anything unrecognised.
     pub(crate) fn parse(&self, raw: &str) -> Result<DateTime<Utc>, CellError> {
         let text = raw.trim();
         if let Some(ts) = parse_iso(text) {
             return Ok(ts);
+        }
+        // Thirteen digits: Unix epoch milliseconds (2001-09-09 to 2286-11-20), as API exports
+        // write them. Other integers are not guessed at.
+        if text.len() == 13 && text.bytes().all(|b| b.is_ascii_digit()) {
+            if let Some(ts) = text.parse().ok().and_then(DateTime::from_timestamp_millis) {
+                return Ok(ts);
+            }
         }
         for fmt in &self.extra_formats {
             if let Some(ts) = parse_with_format(text, fmt) {
                 return Ok(ts);
             }
         }
-        let hint = if self.extra_formats.is_empty() {
-            " (use --date-format for other layouts)"
-        } else {
-            ""
-        };
         Err(CellError::new(
             RejectReason::BadDate,
-            format!("'{text}' is not an ISO 8601 date or timestamp{hint}"),
+            format!(
+                "'{}' is not an ISO 8601 date or timestamp{}",
+                crate::util::echo(text),
+                self.hint()
+            ),
         ))
     }
 
-    /// Last Used: blank, `Never` or `-` mean never.
+    /// Last Used: blank or one of the [`NEVER`] words mean never.
     pub(crate) fn parse_last_used(&self, raw: &str) -> Result<Option<DateTime<Utc>>, CellError> {
         let text = raw.trim();
-        if text.is_empty() || text == "-" || text.eq_ignore_ascii_case("never") {
+        if text.is_empty() || NEVER.iter().any(|w| text.eq_ignore_ascii_case(w)) {
             return Ok(None);
         }
         self.parse(text).map(Some)
@@ -230,7 +290,11 @@ impl TimestampParser {
             Ok(ts) => Ok((true, Some(ts))),
             Err(_) => Err(CellError::new(
                 RejectReason::BadDate,
-                format!("'{text}' is neither a boolean nor an ISO 8601 timestamp"),
+                format!(
+                    "'{}' is neither a boolean nor an ISO 8601 timestamp{}",
+                    crate::util::echo(text),
+                    self.hint()
+                ),
             )),
         }
     }
@@ -504,7 +568,7 @@ mod tests {
 
     #[test]
     fn date_format_adds_layouts() {
-        let p = TimestampParser::new(vec!["%d/%m/%Y".into(), "%d/%m/%Y %H:%M".into()]);
+        let p = TimestampParser::new(vec!["%d/%m/%Y".into(), "%d/%m/%Y %H:%M".into()]).unwrap();
         assert_eq!(p.parse("20/11/2026"), Ok(ts("2026-11-20T00:00:00Z")));
         assert_eq!(p.parse("20/11/2026 09:30"), Ok(ts("2026-11-20T09:30:00Z")));
         assert_eq!(p.parse("2026-11-20"), Ok(ts("2026-11-20T00:00:00Z")));

@@ -11,7 +11,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 
 use super::build::{Builder, DeviceBuilder};
 use super::contract::{Field, Kind, RejectReason, TimestampParser};
-use super::input::{Part, SourceFile, Table};
+use super::input::{Part, SourceFile, Table, MAX_RECORD_BYTES};
 use super::rows::{ColumnMap, RowError};
 use super::{EmailKeys, KeptUser, LateReject, PartOut, BATCH_ROWS, PROGRESS_ROWS};
 use crate::model::{InputMeta, Notice, Reject};
@@ -51,6 +51,11 @@ impl<'s> Export<'s> {
         out.next = self.table.for_each_in(part, |rec| -> Result<()> {
             out.rows_read += 1;
             ticker.tick(rec.raw.len());
+            if rec.raw.len() > MAX_RECORD_BYTES {
+                out.rejects
+                    .push((rec.start, self.too_long(rec.line, rec.raw)));
+                return Ok(());
+            }
             match builder.push_record(&rec, &self.map, ts, json) {
                 Ok(()) => {
                     out.spans.push((rec.start, rec.raw.len()));
@@ -98,6 +103,29 @@ impl<'s> Export<'s> {
             kept.push(out);
         }
         Ok(kept)
+    }
+
+    /// A record over [`MAX_RECORD_BYTES`]: its raw text is kept only in part, with its length.
+    fn too_long(&self, line: u64, raw: &str) -> Reject {
+        let mut keep = 1024.min(raw.len());
+        while !raw.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        let mut r = self.reject(
+            line,
+            "",
+            RowError {
+                column: None,
+                reason: RejectReason::RecordTooLong.code(),
+                detail: format!(
+                    "the record is {} long; a record has at most {}",
+                    crate::util::bytes(raw.len() as u64),
+                    crate::util::bytes(MAX_RECORD_BYTES as u64)
+                ),
+            },
+        );
+        r.raw = format!("{}… ({} bytes in all)", &raw[..keep], raw.len());
+        r
     }
 
     pub(super) fn reject(&self, line: u64, raw: &str, e: RowError) -> Reject {

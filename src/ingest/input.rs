@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::value::RawValue;
@@ -54,8 +55,14 @@ pub(crate) struct SourceFile {
 }
 
 impl SourceFile {
-    /// Reads and decodes `path`. Every failure is one line naming the file.
-    pub(crate) fn read(path: &Path, encoding: Encoding) -> Result<SourceFile, InputError> {
+    /// Reads and decodes `path`, at most `max_bytes` of it (a device such as /dev/zero, or a
+    /// file larger than that, is refused rather than read without bound). Every failure is one
+    /// line naming the file.
+    pub(crate) fn read(
+        path: &Path,
+        encoding: Encoding,
+        max_bytes: u64,
+    ) -> Result<SourceFile, InputError> {
         let shown = path.display().to_string();
         let err = |msg: String| InputError::new(&shown, msg);
         let meta = fs::metadata(path).map_err(|e| match e.kind() {
@@ -65,7 +72,14 @@ impl SourceFile {
         if meta.is_dir() {
             return Err(err("is a directory, expected a CSV or JSON file".into()));
         }
-        let bytes = fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let bytes = read_at_most(path, meta.len(), max_bytes)
+            .map_err(|e| err(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(err(format!(
+                "is larger than {} (--max-input-size); pass a larger --max-input-size to read it",
+                crate::util::bytes(max_bytes)
+            )));
+        }
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(err("is empty".into()));
         }
@@ -103,6 +117,28 @@ impl SourceFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.path.clone())
+    }
+}
+
+/// Reads up to `max + 1` bytes, growing the buffer by fixed steps rather than doubling it, so a
+/// device that never ends (/dev/zero) costs at most `max` and one step of memory.
+fn read_at_most(path: &Path, size_hint: u64, max: u64) -> std::io::Result<Vec<u8>> {
+    const STEP: usize = 8 << 20;
+    let limit = max.saturating_add(1);
+    let mut file = fs::File::open(path)?.take(limit);
+    let mut bytes = Vec::with_capacity(size_hint.min(limit) as usize);
+    loop {
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve_exact(STEP);
+        }
+        let len = bytes.len();
+        let spare = bytes.capacity() - len;
+        bytes.resize(len + spare, 0);
+        let n = file.read(&mut bytes[len..])?;
+        bytes.truncate(len + n);
+        if n == 0 {
+            return Ok(bytes);
+        }
     }
 }
 
@@ -261,6 +297,12 @@ pub(crate) struct Part {
     lines_before: u64,
 }
 
+/// The longest record (or header) read: a longer one is a `record-too-long` reject (the header:
+/// the file is refused), so no single row can exhaust memory or flood messages.
+pub(crate) const MAX_RECORD_BYTES: usize = 1 << 20;
+/// The most columns a header may have.
+pub(crate) const MAX_COLUMNS: usize = 1000;
+
 /// The smallest part: a file under twice this is read as one part, as threads would cost more
 /// than they save.
 const MIN_PART_BYTES: usize = 1 << 20;
@@ -275,6 +317,28 @@ impl<'a> Table<'a> {
     pub(crate) fn open(source: &'a SourceFile) -> Result<Table<'a>, InputError> {
         match source.format {
             Format::Csv(delim) => {
+                // Checked on the raw first line before the reader splits it: a 50 MB line of
+                // commas would otherwise become 50 million header strings.
+                let first = source.text.split('\n').next().unwrap_or_default();
+                if first.len() > MAX_RECORD_BYTES {
+                    return Err(InputError::new(
+                        &source.path,
+                        format!(
+                            "the header line is {} long; a header has at most {}",
+                            crate::util::bytes(first.len() as u64),
+                            crate::util::bytes(MAX_RECORD_BYTES as u64)
+                        ),
+                    ));
+                }
+                let columns = first.bytes().filter(|b| *b == delim).count() + 1;
+                if columns > MAX_COLUMNS {
+                    return Err(InputError::new(
+                        &source.path,
+                        format!(
+                            "the header has {columns} columns; an export has at most {MAX_COLUMNS}"
+                        ),
+                    ));
+                }
                 let mut rdr = csv_reader(&source.text, delim);
                 let mut rec = csv::StringRecord::new();
                 let has = rdr.read_record(&mut rec).map_err(|e| {
@@ -297,6 +361,15 @@ impl<'a> Table<'a> {
                     if let Ok(map) = &r.parsed {
                         for k in map.keys() {
                             if !headers.iter().any(|h| h == k) {
+                                if headers.len() == MAX_COLUMNS {
+                                    return Err(InputError::new(
+                                        &source.path,
+                                        format!(
+                                            "line {}: the records have more than {MAX_COLUMNS} different keys",
+                                            r.line
+                                        ),
+                                    ));
+                                }
                                 headers.push(k.clone());
                             }
                         }
@@ -634,7 +707,10 @@ mod tests {
         ] {
             let path = dir.path().join("nul.csv");
             std::fs::write(&path, bytes).unwrap();
-            let err = SourceFile::read(&path, encoding).err().unwrap().to_string();
+            let err = SourceFile::read(&path, encoding, u64::MAX)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(
                 err.ends_with("nul.csv: line 2002, column 4: a NUL byte; a text export holds none (is this a binary file?)"),
                 "{encoding:?}: {err}"

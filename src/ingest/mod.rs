@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use duckdb::arrow::record_batch::RecordBatch;
 
-use crate::error::InputError;
+use crate::error::{Failure, InputError};
 use crate::model::{InputMeta, Notice, Reject};
 use build::{Builder, DeviceBuilder, UserBuilder};
 use contract::{Field, Kind, TimestampParser};
@@ -32,6 +32,10 @@ pub(crate) struct IngestOptions {
     pub(crate) encoding: Encoding,
     pub(crate) date_formats: Vec<String>,
     pub(crate) show_progress: bool,
+    /// The largest input file read (`--max-input-size`).
+    pub(crate) max_input_bytes: u64,
+    /// File an export without data rows as an empty snapshot (`--allow-empty`).
+    pub(crate) allow_empty: bool,
 }
 
 /// Everything a snapshot needs, checked and typed, not yet written.
@@ -85,7 +89,7 @@ fn parse_in_parts(
     parts: usize,
     min_part_bytes: Option<usize>,
 ) -> Result<Parsed> {
-    let ts = TimestampParser::new(opts.date_formats.clone());
+    let ts = TimestampParser::new(opts.date_formats.clone()).map_err(Failure::Usage)?;
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let total_bytes = size(&opts.users) + opts.devices.as_deref().map_or(0, size);
     let progress = crate::progress::bar(opts.show_progress, total_bytes, "reading exports");
@@ -95,8 +99,8 @@ fn parse_in_parts(
         let devices = opts
             .devices
             .as_deref()
-            .map(|p| s.spawn(|| SourceFile::read(p, opts.encoding)));
-        let users = SourceFile::read(&opts.users, opts.encoding);
+            .map(|p| s.spawn(|| SourceFile::read(p, opts.encoding, opts.max_input_bytes)));
+        let users = SourceFile::read(&opts.users, opts.encoding, opts.max_input_bytes);
         let devices = devices.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (users, devices)
     });
@@ -171,6 +175,16 @@ fn parse_in_parts(
         device_batches = device_outs.into_iter().flat_map(|o| o.batches).collect();
     }
     progress.finish_and_clear();
+    if !opts.allow_empty {
+        if let Some(empty) = inputs.iter().find(|m| m.rows_read == 0) {
+            return Err(InputError::new(
+                &empty.path,
+                "has a header but no data rows (pass --allow-empty to file an empty snapshot)"
+                    .into(),
+            )
+            .into());
+        }
+    }
     let mut user_batches: Vec<RecordBatch> =
         user_outs.into_iter().flat_map(|o| o.batches).collect();
     if user_batches.is_empty() {
@@ -337,10 +351,12 @@ mod tests {
             encoding: Encoding::Utf8,
             date_formats: Vec::new(),
             show_progress: false,
+            max_input_bytes: u64::MAX,
+            allow_empty: false,
         };
 
         // The fine cutting must really put some cuts inside quoted fields.
-        let src = SourceFile::read(&opts.users, Encoding::Utf8).unwrap();
+        let src = SourceFile::read(&opts.users, Encoding::Utf8, u64::MAX).unwrap();
         let table = Table::open(&src).unwrap();
         let parts = table.parts_of_at_least(150, 64);
         assert!(parts.len() > 100, "{} parts", parts.len());
@@ -419,6 +435,8 @@ mod tests {
             encoding: Encoding::Utf8,
             date_formats: Vec::new(),
             show_progress: false,
+            max_input_bytes: u64::MAX,
+            allow_empty: false,
         };
         let p = parse(&opts).unwrap();
         let got: Vec<(u64, &str)> = p

@@ -51,14 +51,15 @@ impl ColumnMap {
                         return Err(InputError::new(
                             &src.path,
                             format!(
-                                "columns '{}' and '{h}' both name the same field; keep one",
-                                headers[prev]
+                                "columns '{}' and '{}' both name the same field; keep one",
+                                crate::util::echo(&headers[prev]),
+                                crate::util::echo(h)
                             ),
                         ));
                     }
                 }
                 None if h.is_empty() => unknown.push("(blank header)".to_string()),
-                None => unknown.push(format!("'{h}'")),
+                None => unknown.push(format!("'{}'", crate::util::echo(h))),
             }
         }
         let map = ColumnMap {
@@ -84,7 +85,7 @@ impl ColumnMap {
                     "{} export: unknown column{} {} kept out of the views",
                     kind.as_str(),
                     if unknown.len() == 1 { "" } else { "s" },
-                    unknown.join(", ")
+                    listed(&unknown)
                 ),
             });
         }
@@ -99,11 +100,12 @@ impl ColumnMap {
         if self.headers.is_empty() {
             "no columns".into()
         } else {
-            self.headers
+            let quoted: Vec<String> = self
+                .headers
                 .iter()
-                .map(|h| format!("'{h}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .map(|h| format!("'{}'", crate::util::echo(h)))
+                .collect();
+            listed(&quoted)
         }
     }
 
@@ -112,6 +114,23 @@ impl ColumnMap {
         let i = self.index[f as usize]?;
         Some((i, rec.cell(i).unwrap_or("")))
     }
+}
+
+/// The most names a message lists; the rest are counted.
+const LISTED_MAX: usize = 20;
+
+/// "'a', 'b', 'c'", or the first [`LISTED_MAX`] and "and N more".
+fn listed(names: &[String]) -> String {
+    let mut text = names
+        .iter()
+        .take(LISTED_MAX)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED_MAX {
+        text.push_str(&format!(" and {} more", names.len() - LISTED_MAX));
+    }
+    text
 }
 
 /// Whole-row checks shared by both exports: unreadable JSON, nested values, field count.

@@ -55,7 +55,22 @@ impl Env {
     /// The binary as a `std` command: every run of `rollcall` in the tests is built here (start
     /// long-running ones with [`process::spawn`]).
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"));
+        self.std_cmd_capped(None)
+    }
+
+    /// As [`std_cmd`](Self::std_cmd), optionally under an address-space cap in bytes
+    /// (util-linux's `prlimit --as`): a run that needed more fails to allocate instead of
+    /// succeeding, so a test can prove a bound on memory.
+    pub fn std_cmd_capped(&self, address_space: Option<u64>) -> std::process::Command {
+        let bin = env!("CARGO_BIN_EXE_rollcall");
+        let mut c = match address_space {
+            None => std::process::Command::new(bin),
+            Some(cap) => {
+                let mut c = std::process::Command::new("prlimit");
+                c.arg(format!("--as={cap}")).arg(bin);
+                c
+            }
+        };
         c.current_dir(self.dir.path())
             .env("ROLLCALL_DB", self.db())
             .env_remove("ROLLCALL_QUERIES")

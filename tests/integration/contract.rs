@@ -184,3 +184,202 @@ fn a_database_held_by_another_program_names_its_pid() {
     );
     drop(holder);
 }
+
+#[test]
+fn date_layouts_that_cannot_work_are_refused_before_anything_is_read() {
+    let env = Env::new();
+    let users = env.write(
+        "u.csv",
+        "Name,Email,License,Last Used\nA,a@example.com,Assigned,2026-11-20 01:00:00 PST\n",
+    );
+    let u = users.to_str().unwrap();
+    for (layout, want) in [
+        ("%Y-%m-%d %H:%M:%S %Z", "%Z names a time zone"),
+        ("%Q", "not a valid layout"),
+        ("hello", "has no date or time field"),
+    ] {
+        let err = env.fails(&["ingest", "--users", u, "--date-format", layout], 2);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("--date-format '{layout}'")) && err.contains(want),
+            "{err}"
+        );
+        assert!(!env.db().exists(), "{layout} created the database");
+    }
+}
+
+#[test]
+fn epoch_milliseconds_never_words_and_stage_hints() {
+    let env = Env::new();
+    // 1795165200000 ms is 2026-11-20T09:00:00Z (worked out by hand from the Unix epoch).
+    let users =
+        "Name,Email,License,Last Used,Activated License,Completed App Setup,Added Data in App\n\
+        Ms,ms@example.com,Assigned,1795165200000,yes,yes,yes\n\
+        G,g@example.com,Assigned,Never logged in,yes,no,no\n\
+        Na,na@example.com,Assigned,N/A,yes,no,no\n\
+        Nu,nu@example.com,Assigned,null,yes,no,no\n\
+        Em,em@example.com,Assigned,\u{2014},yes,no,no\n\
+        Sec,sec@example.com,Assigned,1795165200,yes,no,no\n\
+        Stage,stage@example.com,Assigned,,soonish,no,no\n";
+    let out = env.ingest(users, None, "2026-11-26T12:00:00Z");
+    assert!(
+        out.contains("5 users, 0 devices kept; 2 rejected (bad-date 2)"),
+        "{out}"
+    );
+    let v = env.json(&[
+        "users",
+        "--format",
+        "json",
+        "--columns",
+        "email,last_used,activity",
+    ]);
+    let got: Vec<(String, serde_json::Value, String)> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap().into(),
+                u["last_used"].clone(),
+                u["activity"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let never = serde_json::Value::Null;
+    assert_eq!(
+        got,
+        [
+            ("em@example.com".into(), never.clone(), "never".into()),
+            ("g@example.com".into(), never.clone(), "never".into()),
+            (
+                "ms@example.com".into(),
+                serde_json::json!("2026-11-20T09:00:00Z"),
+                "active".into()
+            ),
+            ("na@example.com".into(), never.clone(), "never".into()),
+            ("nu@example.com".into(), never, "never".into()),
+        ]
+    );
+    let r = rejects(&env);
+    // Ten digits are not guessed to be seconds; a bad stage value gets the same hint as Last Used.
+    assert_eq!(r[0]["line"], 7);
+    assert_eq!(r[0]["column"], "Last Used");
+    assert!(
+        r[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("use --date-format"),
+        "{}",
+        r[0]
+    );
+    assert_eq!(r[1]["line"], 8);
+    assert_eq!(r[1]["column"], "Activated License");
+    assert!(
+        r[1]["detail"].as_str().unwrap().contains(
+            "'soonish' is neither a boolean nor an ISO 8601 timestamp (use --date-format"
+        ),
+        "{}",
+        r[1]
+    );
+}
+
+/// Runs rollcall under a 2 GiB address-space cap: were it to need more, the run would fail
+/// with an allocation error instead of the expected one clear line.
+fn capped(env: &Env, args: &[&str]) -> std::process::Output {
+    env.std_cmd_capped(Some(2 << 30))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn hostile_inputs_are_refused_in_bounded_memory() {
+    let env = Env::new();
+    // A device that never ends, under the default --max-input-size of 1 GiB.
+    let out = capped(&env, &["ingest", "--users", "/dev/zero"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim(), "rollcall: /dev/zero: is larger than 1 GiB (--max-input-size); pass a larger --max-input-size to read it");
+    let err = env.fails(
+        &[
+            "ingest",
+            "--users",
+            "/dev/urandom",
+            "--max-input-size",
+            "1MB",
+        ],
+        2,
+    );
+    assert!(err.contains("is larger than 976.6 KiB"), "{err}");
+    // A 50 MB header line of commas.
+    let header = env.write(
+        "wide.csv",
+        format!(
+            "Email,License{}\na@example.com,Assigned\n",
+            ",".repeat(50_000_000)
+        ),
+    );
+    let out = capped(&env, &["ingest", "--users", header.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("wide.csv: the header line is 47.7 MiB long; a header has at most 1 MiB"),
+        "{err}"
+    );
+    assert!(
+        err.len() < 300,
+        "the error echoes the header: {} bytes",
+        err.len()
+    );
+    // 2,000 columns in a short header.
+    let many = env.write("many.csv", format!("Email,License{}\n", ",x".repeat(2_000)));
+    let err = env.fails(&["ingest", "--users", many.to_str().unwrap()], 2);
+    assert!(
+        err.contains("the header has 2002 columns; an export has at most 1000"),
+        "{err}"
+    );
+    assert!(!env.db().exists());
+}
+
+#[test]
+fn a_record_over_one_mib_is_rejected_and_the_rest_land() {
+    let env = Env::new();
+    let users = format!(
+        "Name,Email,License\nA,a@example.com,Assigned\n\"{}\",b@example.com,Assigned\nC,c@example.com,Assigned\n",
+        "n".repeat(2 << 20)
+    );
+    let out = env.ingest(&users, None, "2026-11-26T12:00:00Z");
+    assert!(
+        out.contains("2 users, 0 devices kept; 1 rejected (record-too-long 1)"),
+        "{out}"
+    );
+    let r = rejects(&env);
+    assert_eq!(r[0]["line"], 3);
+    assert_eq!(r[0]["reason"], "record-too-long");
+    assert_eq!(
+        r[0]["detail"],
+        "the record is 2 MiB long; a record has at most 1 MiB"
+    );
+    let raw = r[0]["raw"].as_str().unwrap();
+    assert!(
+        raw.len() < 1200 && raw.ends_with(&format!("… ({} bytes in all)", (2 << 20) + 2 + 23)),
+        "{}",
+        &raw[raw.len() - 40..]
+    );
+}
+
+#[test]
+fn an_export_without_rows_is_refused_unless_allowed() {
+    let env = Env::new();
+    let users = env.write("u.csv", "Name,Email,License\n");
+    let err = env.fails(&["ingest", "--users", users.to_str().unwrap()], 2);
+    assert_eq!(err.trim(), format!("rollcall: {}: has a header but no data rows (pass --allow-empty to file an empty snapshot)", users.display()));
+    assert!(!env.db().exists());
+    let out = env.ok(&[
+        "ingest",
+        "--users",
+        users.to_str().unwrap(),
+        "--allow-empty",
+    ]);
+    assert!(out.contains("0 users, 0 devices kept"), "{out}");
+}
