@@ -100,6 +100,10 @@ pub(crate) struct IngestArgs {
     /// File an export that has a header but no data rows as an empty snapshot (refused otherwise).
     #[arg(long)]
     pub(crate) allow_empty: bool,
+    /// A TOML file that renames columns, maps values and adds date layouts, for exports from
+    /// other consoles (examples in queries/maps/).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

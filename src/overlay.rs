@@ -14,7 +14,7 @@ pub(crate) type Builtin = &'static [(&'static str, &'static str)];
 /// Embeds files under `$root/` as a [`Builtin`] table.
 macro_rules! embed {
     ($root:literal: $($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!("../", $root, "/", $path)))),*]
+        &[$(($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $root, "/", $path)))),*]
     };
 }
 pub(crate) use embed;

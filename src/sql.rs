@@ -22,6 +22,7 @@ const BUILTIN: Builtin = embed!("queries":
     "ingest/derive_users.sql",
     "ingest/insert_devices.sql",
     "ingest/status_notices.sql",
+    "ingest/stage_notices.sql",
     "store/tables.sql",
     "store/schema_version.sql",
     "store/record_version.sql",

@@ -222,10 +222,9 @@ impl Store {
             ],
         )?;
         t.lap("derived users");
-        self.exec_file(
-            "ingest/status_notices.sql",
-            &[Value::BigInt(id), Value::Text(users_name)],
-        )?;
+        for file in ["ingest/status_notices.sql", "ingest/stage_notices.sql"] {
+            self.exec_file(file, &[Value::BigInt(id), Value::Text(users_name.clone())])?;
+        }
 
         {
             let mut app = self.conn.appender("reject_records")?;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::Ctx;
 use crate::cli::IngestArgs;
 use crate::error::Failure;
-use crate::ingest::{parse, IngestOptions, Parsed};
+use crate::ingest::{parse, IngestOptions, Parsed, NEAR_MISS};
 use crate::model::Reject;
 use crate::store::{Access, Store};
 use crate::util::thousands;
@@ -28,8 +28,30 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         max_input_bytes: crate::util::parse_size(&a.max_input_size)
             .map_err(|e| Failure::Usage(format!("--max-input-size {e}")))?,
         allow_empty: a.allow_empty,
+        map: a.map.clone(),
         show_progress: !ctx.quiet,
     })?;
+    let near_misses: Vec<String> = parsed
+        .notices
+        .iter()
+        .filter(|n| n.kind == NEAR_MISS)
+        .map(|n| format!("{}: {}", n.file, n.detail))
+        .collect();
+    for w in &near_misses {
+        note!("warning: {w}");
+    }
+    if a.strict && !near_misses.is_empty() {
+        return Err(Failure::Rejected(format!(
+            "--strict: {} column{} not read (see the warning above); nothing was written",
+            near_misses.len(),
+            if near_misses.len() == 1 {
+                " is"
+            } else {
+                "s are"
+            },
+        ))
+        .into());
+    }
     if a.strict && !parsed.rejects.is_empty() {
         crate::util::stderr_line(reject_lines(&parsed.rejects).trim_end_matches('\n'));
         return Err(Failure::Rejected(format!(
@@ -48,19 +70,27 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
     let info = written?;
     // One write at the end, through `emit`, so a closed pipe (`| head -1`) is not an error.
     let mut out = summary_line(&parsed, info.id, &crate::util::iso(&as_of)) + "\n";
-    for n in &parsed.notices {
+    for n in parsed.notices.iter().filter(|n| n.kind != NEAR_MISS) {
         out += &format!("notice: {}: {}\n", n.file, n.detail);
     }
-    let disagreements = store
-        .notices(info.id)?
-        .into_iter()
-        .filter(|n| n.kind == "status-disagreement")
-        .count();
-    if disagreements > 0 {
-        out += &format!(
-            "notice: {disagreements} user{} whose Status column disagrees with license and stages (see `rollcall summary`)\n",
-            if disagreements == 1 { "" } else { "s" }
-        );
+    let stored = store.notices(info.id)?;
+    for (kind, what) in [
+        (
+            "status-disagreement",
+            "whose Status column disagrees with license and stages",
+        ),
+        (
+            "stage-disagreement",
+            "whose Status column says using while a stage column says not done",
+        ),
+    ] {
+        let n = stored.iter().filter(|n| n.kind == kind).count();
+        if n > 0 {
+            out += &format!(
+                "notice: {n} user{} {what} (see `rollcall summary`)\n",
+                if n == 1 { "" } else { "s" }
+            );
+        }
     }
     if !parsed.rejects.is_empty() {
         out += "see them with `rollcall rejects`\n";

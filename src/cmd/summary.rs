@@ -17,6 +17,18 @@ pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
     super::emit(None, &text)
 }
 
+/// Notices about single users, shown as a count and the first few.
+const PER_USER_NOTICES: [(&str, &str); 2] = [
+    (
+        "status-disagreement",
+        "whose Status column disagrees with license and stages (the derived status is used)",
+    ),
+    (
+        "stage-disagreement",
+        "whose Status column says using while a stage column says not done (the Status column is used: the export lacks the other stage columns)",
+    ),
+];
+
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent / 100.0) * width as f64).round() as usize;
     format!(
@@ -95,18 +107,17 @@ fn text(s: &Summary) -> String {
             reasons.join(", ")
         ));
     }
-    if q.status_disagreements > 0 {
+    for (kind, what) in PER_USER_NOTICES {
+        let list: Vec<_> = q.notices.iter().filter(|n| n.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
         out.push_str(&format!(
-            "  {} user{} whose Status column disagrees with license and stages (the derived status is used)\n",
-            thousands(q.status_disagreements),
-            if q.status_disagreements == 1 { "" } else { "s" }
+            "  {} user{} {what}\n",
+            thousands(list.len() as u64),
+            if list.len() == 1 { "" } else { "s" }
         ));
-        for n in q
-            .notices
-            .iter()
-            .filter(|n| n.kind == "status-disagreement")
-            .take(5)
-        {
+        for n in list.into_iter().take(5) {
             out.push_str(&format!(
                 "    {}:{} {}: {}\n",
                 n.file.as_deref().unwrap_or(""),
@@ -124,7 +135,11 @@ fn text(s: &Summary) -> String {
             q.future_examples.join(", ")
         ));
     }
-    for n in q.notices.iter().filter(|n| n.kind != "status-disagreement") {
+    for n in q
+        .notices
+        .iter()
+        .filter(|n| PER_USER_NOTICES.iter().all(|(kind, _)| n.kind != *kind))
+    {
         out.push_str(&format!(
             "  {}: {}\n",
             n.file.as_deref().unwrap_or(""),

@@ -27,6 +27,26 @@ pub(crate) enum Field {
 impl Field {
     /// How many fields there are, for tables indexed by `field as usize`.
     pub(crate) const COUNT: usize = Field::HubAuthenticated as usize + 1;
+
+    /// The console's header for the field, for messages.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Email => "Email",
+            Field::Scim => "SCIM Provisioned",
+            Field::License => "License",
+            Field::LicenseActivated => "Activated License",
+            Field::AppSetupCompleted => "Completed App Setup",
+            Field::DataAdded => "Added Data in App",
+            Field::LastUsed => "Last Used",
+            Field::RemindersSent => "Reminders Sent",
+            Field::Status => "Status",
+            Field::DeviceName => "Device Name",
+            Field::Platform => "Platform",
+            Field::EnpassVersion => "Enpass Version",
+            Field::HubAuthenticated => "Enpass Hub Authenticated",
+        }
+    }
 }
 
 /// Which export a file is.
@@ -82,6 +102,40 @@ impl Kind {
         }
     }
 
+    /// Headers that other consoles use for a field but that are not accepted as it, because
+    /// they may mean something else (`Last Login` is a sign-in, not a use of Enpass): a file
+    /// that has one where the field is missing gets a warning naming both.
+    pub(crate) fn near_misses(self, field: Field) -> &'static [&'static str] {
+        match (self, field) {
+            (_, Field::LastUsed) => &[
+                "lastlogin",
+                "lastlogintime",
+                "lastsignin",
+                "lastseen",
+                "lastactive",
+                "lastactivity",
+                "lastaccess",
+                "lastaccessed",
+                "lastuse",
+                "lastusedat",
+                "lastusedon",
+            ],
+            (Kind::Users, Field::Name) => {
+                &["firstname", "lastname", "givenname", "surname", "username"]
+            }
+            (Kind::Users, Field::Scim) => &["provisioned", "provisioning", "scimstatus", "source"],
+            (Kind::Users, Field::License) => {
+                &["licence", "licencestatus", "licensed", "seat", "plan"]
+            }
+            (Kind::Users, Field::RemindersSent) => &["reminders", "invitessent", "invitations"],
+            (Kind::Users, Field::Status) => &["userstatus", "accountstatus", "state"],
+            (Kind::Devices, Field::HubAuthenticated) => &["hub", "hubauth", "hubstatus"],
+            (Kind::Devices, Field::EnpassVersion) => &["appversion", "clientversion"],
+            (Kind::Devices, Field::Platform) => &["operatingsystem", "ostype"],
+            _ => &[],
+        }
+    }
+
     pub(crate) fn field_for_header(self, header: &str) -> Option<Field> {
         let key = normalize_header(header);
         self.fields()
@@ -91,11 +145,21 @@ impl Kind {
     }
 }
 
-/// Headers match case-insensitively, ignoring spaces, `_` and `-`.
+/// Headers match case-insensitively, ignoring spaces, `_` and `-`, and any bracketed or
+/// parenthesised suffixes (`Email Address [Required]`, `Last Used (UTC)`).
 pub(crate) fn normalize_header(header: &str) -> String {
-    header
-        .trim_start_matches('\u{feff}')
-        .chars()
+    let mut h = header.trim_start_matches('\u{feff}').trim();
+    while let Some(open) = match h.chars().last() {
+        Some(']') => h.rfind('['),
+        Some(')') => h.rfind('('),
+        _ => None,
+    } {
+        if open == 0 {
+            break;
+        }
+        h = h[..open].trim_end();
+    }
+    h.chars()
         .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
         .flat_map(char::to_lowercase)
         .collect()

@@ -12,6 +12,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use super::build::{Builder, DeviceBuilder};
 use super::contract::{Field, Kind, RejectReason, TimestampParser};
 use super::input::{Part, SourceFile, Table, MAX_RECORD_BYTES};
+use super::map::Mapping;
 use super::rows::{ColumnMap, RowError};
 use super::{EmailKeys, KeptUser, LateReject, PartOut, BATCH_ROWS, PROGRESS_ROWS};
 use crate::model::{InputMeta, Notice, Reject};
@@ -26,9 +27,14 @@ pub(super) struct Export<'s> {
 }
 
 impl<'s> Export<'s> {
-    pub(super) fn open(kind: Kind, src: &'s SourceFile, notices: &mut Vec<Notice>) -> Result<Self> {
+    pub(super) fn open(
+        kind: Kind,
+        src: &'s SourceFile,
+        notices: &mut Vec<Notice>,
+        mapping: &Mapping,
+    ) -> Result<Self> {
         let table = Table::open(src)?;
-        let map = ColumnMap::new(kind, &table.headers, src, notices)?;
+        let map = ColumnMap::new(kind, &table.headers, src, notices, mapping)?;
         Ok(Export {
             kind,
             src,

@@ -8,9 +8,11 @@ mod build;
 pub(crate) mod contract;
 mod file;
 pub(crate) mod input;
+mod map;
 mod rows;
 
 pub(crate) use contract::parse_iso;
+pub(crate) use rows::NEAR_MISS;
 
 use std::path::PathBuf;
 
@@ -36,6 +38,8 @@ pub(crate) struct IngestOptions {
     pub(crate) max_input_bytes: u64,
     /// File an export without data rows as an empty snapshot (`--allow-empty`).
     pub(crate) allow_empty: bool,
+    /// A `--map` file for exports from other consoles.
+    pub(crate) map: Option<PathBuf>,
 }
 
 /// Everything a snapshot needs, checked and typed, not yet written.
@@ -47,7 +51,7 @@ pub(crate) struct Parsed {
     pub(crate) inputs: Vec<InputMeta>,
     pub(crate) rejects: Vec<Reject>,
     pub(crate) notices: Vec<Notice>,
-    /// Whether the users export had stage columns; without them its Status is taken as given.
+    /// Whether the users export had all three stage columns; without them its Status is taken.
     pub(crate) has_stages: bool,
     pub(crate) users_kept: u64,
     pub(crate) devices_kept: u64,
@@ -89,7 +93,12 @@ fn parse_in_parts(
     parts: usize,
     min_part_bytes: Option<usize>,
 ) -> Result<Parsed> {
-    let ts = TimestampParser::new(opts.date_formats.clone()).map_err(Failure::Usage)?;
+    let mapping = match &opts.map {
+        Some(path) => map::Mapping::load(path)?,
+        None => map::Mapping::default(),
+    };
+    let layouts = [&opts.date_formats[..], &mapping.date_formats[..]].concat();
+    let ts = TimestampParser::new(layouts).map_err(Failure::Usage)?;
     let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let total_bytes = size(&opts.users) + opts.devices.as_deref().map_or(0, size);
     let progress = crate::progress::bar(opts.show_progress, total_bytes, "reading exports");
@@ -110,7 +119,7 @@ fn parse_in_parts(
     timer.lap("read files");
 
     let mut notices = Vec::new();
-    let users = Export::open(Kind::Users, &users_src, &mut notices)?;
+    let users = Export::open(Kind::Users, &users_src, &mut notices, &mapping)?;
     if !users.map.has(Field::License) && !users.map.has(Field::Status) {
         return Err(InputError::new(
             &users_src.path,
@@ -118,15 +127,17 @@ fn parse_in_parts(
         )
         .into());
     }
+    // The status follows the stages only when all three are there; with some of them the
+    // export's Status is taken, and stages that contradict it become notices.
     let has_stages = [
         Field::LicenseActivated,
         Field::AppSetupCompleted,
         Field::DataAdded,
     ]
     .iter()
-    .any(|f| users.map.has(*f));
+    .all(|f| users.map.has(*f));
     let devices = match &devices_src {
-        Some(src) => Some(Export::open(Kind::Devices, src, &mut notices)?),
+        Some(src) => Some(Export::open(Kind::Devices, src, &mut notices, &mapping)?),
         None => None,
     };
 
@@ -353,6 +364,7 @@ mod tests {
             show_progress: false,
             max_input_bytes: u64::MAX,
             allow_empty: false,
+            map: None,
         };
 
         // The fine cutting must really put some cuts inside quoted fields.
@@ -437,6 +449,7 @@ mod tests {
             show_progress: false,
             max_input_bytes: u64::MAX,
             allow_empty: false,
+            map: None,
         };
         let p = parse(&opts).unwrap();
         let got: Vec<(u64, &str)> = p

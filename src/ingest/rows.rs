@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 
 use super::contract::{self, CellError, Field, Kind, RejectReason, TimestampParser};
 use super::input::{Record, SourceFile};
+use super::map::Mapping;
 use crate::domain::Status;
 use crate::error::InputError;
 use crate::model::Notice;
+use std::collections::HashMap;
 
 /// A row-level problem: which column (by index), why.
 pub(super) struct RowError {
@@ -27,12 +29,18 @@ impl RowError {
     }
 }
 
+/// The notice kind of an optional column that is missing while another looks like it: a
+/// warning at ingest, and an error with `--strict`.
+pub(crate) const NEAR_MISS: &str = "near-miss-column";
+
 /// Where each field sits in a file's header row.
 pub(super) struct ColumnMap {
     /// By `Field as usize`: looked up for every cell, so an array rather than a hashed map.
     pub(super) index: [Option<usize>; Field::COUNT],
     pub(super) headers: Vec<String>,
     pub(super) width: usize,
+    /// By `Field as usize`: a `--map` file's value translations (trimmed, lower-cased keys).
+    values: [Option<HashMap<String, &'static str>>; Field::COUNT],
 }
 
 impl ColumnMap {
@@ -41,11 +49,21 @@ impl ColumnMap {
         headers: &[String],
         src: &SourceFile,
         notices: &mut Vec<Notice>,
+        mapping: &Mapping,
     ) -> Result<ColumnMap, InputError> {
+        // A `--map` rename wins over the contract's own aliases.
+        let field_of = |h: &str| match mapping.column(kind, h) {
+            Some(mapped) => mapped,
+            None => kind.field_for_header(h),
+        };
+        let ignored = |h: &str| mapping.column(kind, h) == Some(None);
         let mut index = [None; Field::COUNT];
         let mut unknown = Vec::new();
         for (i, h) in headers.iter().enumerate() {
-            match kind.field_for_header(h) {
+            if ignored(h) {
+                continue;
+            }
+            match field_of(h) {
                 Some(f) => {
                     if let Some(prev) = index[f as usize].replace(i) {
                         return Err(InputError::new(
@@ -66,6 +84,12 @@ impl ColumnMap {
             index,
             headers: headers.to_vec(),
             width: headers.len(),
+            values: std::array::from_fn(|i| {
+                kind.fields()
+                    .iter()
+                    .find(|(f, _)| *f as usize == i)
+                    .and_then(|(f, _)| mapping.values(kind, *f).cloned())
+            }),
         };
         if !map.has(Field::Email) {
             let want = match kind {
@@ -76,6 +100,34 @@ impl ColumnMap {
                 &src.path,
                 format!("missing required column: {want}; found {}", map.found()),
             ));
+        }
+        // An optional field that is missing while an unknown column looks like it: read as
+        // nothing, every user would silently become "never active" (say), so it is said.
+        for (field, aliases) in kind.fields() {
+            if map.has(*field) {
+                continue;
+            }
+            for h in headers
+                .iter()
+                .filter(|h| field_of(h).is_none() && !ignored(h))
+            {
+                let key = contract::normalize_header(h);
+                let near = kind.near_misses(*field).contains(&key.as_str())
+                    || aliases.iter().any(|a| a.len() >= 4 && key.starts_with(a));
+                if near {
+                    notices.push(Notice {
+                        kind: NEAR_MISS,
+                        file: src.name(),
+                        detail: format!(
+                            "{} export: no {} column, but '{}' looks like one; it is not read as {}: rename it or map it with --map",
+                            kind.as_str(),
+                            field.title(),
+                            crate::util::echo(h),
+                            field.title()
+                        ),
+                    });
+                }
+            }
         }
         if !unknown.is_empty() {
             notices.push(Notice {
@@ -109,10 +161,17 @@ impl ColumnMap {
         }
     }
 
-    /// The cell of `f` in `rec`: (column index, text). Absent columns and JSON keys read as blank.
+    /// The cell of `f` in `rec`: (column index, text), translated by the `--map` file when it
+    /// maps this value. Absent columns and JSON keys read as blank.
     pub(super) fn get<'r>(&self, rec: &'r Record<'_>, f: Field) -> Option<(usize, &'r str)> {
         let i = self.index[f as usize]?;
-        Some((i, rec.cell(i).unwrap_or("")))
+        let text = rec.cell(i).unwrap_or("");
+        if let Some(values) = &self.values[f as usize] {
+            if let Some(to) = values.get(&text.trim().to_lowercase()) {
+                return Some((i, to));
+            }
+        }
+        Some((i, text))
     }
 }
 

@@ -383,3 +383,261 @@ fn an_export_without_rows_is_refused_unless_allowed() {
     ]);
     assert!(out.contains("0 users, 0 devices kept"), "{out}");
 }
+
+#[test]
+fn a_google_workspace_export_ingests_with_the_shipped_map() {
+    let env = Env::new();
+    let users = env.write(
+        "google.csv",
+        "First Name [Required],Last Name [Required],Email Address [Required],Org Unit Path [Required],Status [READ ONLY],Last Sign In [READ ONLY],2sv Enrolled [READ ONLY]\n\
+         Ann,Lee,ann@example.com,/,Active,2026/11/20 09:00:00,True\n\
+         Bob,Ray,bob@example.com,/Sales,Active,Never logged in,False\n\
+         Cy,Oh,cy@example.com,/,Suspended,2026/09/01 08:30:00,False\n",
+    );
+    let out = env.ok(&[
+        "ingest",
+        "--users",
+        users.to_str().unwrap(),
+        "--map",
+        "google-workspace",
+        "--as-of",
+        "2026-11-26T12:00:00Z",
+    ]);
+    assert!(out.contains("3 users, 0 devices kept; 0 rejected"), "{out}");
+    // Google's other columns are reported once; the ignored name columns are not.
+    assert!(
+        out.contains("unknown columns 'Org Unit Path [Required]', '2sv Enrolled [READ ONLY]'"),
+        "{out}"
+    );
+    assert!(!out.contains("First Name"), "{out}");
+    // By hand: Active = pending (licensed), Suspended = no license; Last Sign In as last use,
+    // measured at 2026-11-26T12:00Z with a 30-day window.
+    let v = env.json(&[
+        "users",
+        "--format",
+        "json",
+        "--columns",
+        "email,license,status,last_used,activity",
+    ]);
+    let got: Vec<String> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {} {} {} {}",
+                u["email"].as_str().unwrap(),
+                u["license"].as_str().unwrap(),
+                u["status"].as_str().unwrap(),
+                u["last_used"].as_str().unwrap_or("never"),
+                u["activity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "ann@example.com assigned pending 2026-11-20T09:00:00Z active",
+            "bob@example.com assigned pending never never",
+            "cy@example.com unassigned no-license 2026-09-01T08:30:00Z inactive",
+        ]
+    );
+}
+
+#[test]
+fn a_bitwarden_export_ingests_with_the_shipped_map() {
+    let env = Env::new();
+    let users = env.write(
+        "members.csv",
+        "Email,Name,Status,Role,Two-step Login\n\
+         ann@example.com,Ann Lee,Confirmed,Owner,true\n\
+         bob@example.com,Bob Ray,Invited,User,false\n\
+         cy@example.com,Cy Oh,Accepted,User,false\n\
+         dee@example.com,Dee Ng,Revoked,User,false\n",
+    );
+    let out = env.ok(&[
+        "ingest",
+        "--users",
+        users.to_str().unwrap(),
+        "--map",
+        "bitwarden",
+    ]);
+    assert!(out.contains("4 users, 0 devices kept; 0 rejected"), "{out}");
+    let v = env.json(&[
+        "users",
+        "--format",
+        "json",
+        "--columns",
+        "name,license,status",
+    ]);
+    let got: Vec<String> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {} {}",
+                u["name"].as_str().unwrap(),
+                u["license"].as_str().unwrap(),
+                u["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "Ann Lee assigned using",
+            "Bob Ray assigned pending",
+            "Cy Oh assigned pending",
+            "Dee Ng unassigned no-license",
+        ]
+    );
+    // Without the map, Bitwarden's words are bad values: rejected, never guessed.
+    let env = Env::new();
+    let users = env.write(
+        "members.csv",
+        "Email,Name,Status\nann@example.com,Ann,Confirmed\n",
+    );
+    let err = env.fails(
+        &["ingest", "--users", users.to_str().unwrap(), "--strict"],
+        2,
+    );
+    assert!(err.contains("members.csv:2: column 'Status'"), "{err}");
+}
+
+#[test]
+fn headers_with_suffixes_match_and_near_misses_are_warned() {
+    let env = Env::new();
+    // `[Required]` and `(UTC)` suffixes are ignored when matching headers.
+    let users = env.write(
+        "u.csv",
+        "Email Address [Required],License (current),Last Used (UTC)\nann@example.com,Assigned,2026-11-20T09:00:00Z\n",
+    );
+    let out = env
+        .cmd()
+        .args([
+            "ingest",
+            "--users",
+            users.to_str().unwrap(),
+            "--as-of",
+            "2026-11-26T12:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = env.json(&["users", "--format", "json", "--columns", "email,activity"]);
+    assert_eq!(v["users"][0]["activity"], "active");
+    // `Last Login` looks like Last Used but is not read as it: a warning naming both.
+    let env = Env::new();
+    let users = env.write(
+        "u.csv",
+        "Email,License,Last Login\nann@example.com,Assigned,2026-11-20T09:00:00Z\n",
+    );
+    let out = env
+        .cmd()
+        .args(["ingest", "--users", users.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "warning: u.csv: users export: no Last Used column, but 'Last Login' looks like one; it is not read as Last Used: rename it or map it with --map"
+    );
+    // --strict makes it an error, and nothing is written.
+    let env = Env::new();
+    let users = env.write(
+        "u.csv",
+        "Email,License,Last Login\nann@example.com,Assigned,2026-11-20T09:00:00Z\n",
+    );
+    let err = env.fails(
+        &["ingest", "--users", users.to_str().unwrap(), "--strict"],
+        2,
+    );
+    assert!(err.contains("--strict: 1 column is not read"), "{err}");
+    assert!(!env.db().exists());
+    // A map that renames it silences the warning and reads it.
+    let map = env.write(
+        "m.toml",
+        "[users.columns]\n\"Last Login\" = \"last_used\"\n",
+    );
+    let out = env
+        .cmd()
+        .args([
+            "ingest",
+            "--users",
+            users.to_str().unwrap(),
+            "--map",
+            map.to_str().unwrap(),
+            "--strict",
+            "--as-of",
+            "2026-11-26T12:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    let v = env.json(&["users", "--format", "json", "--columns", "email,activity"]);
+    assert_eq!(v["users"][0]["activity"], "active");
+}
+
+#[test]
+fn a_bad_map_is_one_line_naming_file_line_and_key() {
+    let env = Env::new();
+    let users = env.write("u.csv", "Email,License\nann@example.com,Assigned\n");
+    for (text, want) in [
+        ("[users.columns]\n\"Seen\" = \"last_seen\"\n", "m.toml: line 2: [users.columns] 'Seen': 'last_seen' is not a field of the users export"),
+        ("[user.columns]\n", "m.toml: line 1, column 2: unknown field `user`"),
+        ("date_formats = [\"%Z\"]\n", "--date-format '%Z': %Z names a time zone"),
+    ] {
+        let map = env.write("m.toml", text);
+        let err = env.fails(&["ingest", "--users", users.to_str().unwrap(), "--map", map.to_str().unwrap()], 2);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(!env.db().exists());
+    }
+}
+
+#[test]
+fn with_some_stage_columns_the_status_column_is_taken() {
+    let env = Env::new();
+    // Only one of the three stage columns: the status follows the Status column; Bo's stage
+    // contradicts "Using Enpass" and becomes a notice (by hand: Ann using, Bo using, Cy pending).
+    let users = "Name,Email,License,Status,Activated License\n\
+        Ann,ann@example.com,Assigned,Using Enpass,yes\n\
+        Bo,bo@example.com,Assigned,Using Enpass,no\n\
+        Cy,cy@example.com,Assigned,Pending User Action,yes\n";
+    let out = env.ingest(users, None, "2026-11-26T12:00:00Z");
+    assert!(
+        out.contains(
+            "notice: 1 user whose Status column says using while a stage column says not done"
+        ),
+        "{out}"
+    );
+    let v = env.json(&["users", "--format", "json", "--columns", "email,status"]);
+    let got: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["using", "using", "pending"]);
+    let s = env.json(&["summary", "--format", "json"]);
+    let notices = s["quality"]["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["kind"], "stage-disagreement");
+    assert_eq!(notices[0]["line"], 3);
+    assert!(notices[0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Status column says using but Activated License says not done"));
+}
