@@ -249,6 +249,20 @@ mod tests {
     use super::*;
     use duckdb::arrow::array::AsArray;
 
+    /// Plain UTF-8 exports, no limits, no map.
+    fn options(users: PathBuf, devices: Option<PathBuf>) -> IngestOptions {
+        IngestOptions {
+            users,
+            devices,
+            encoding: Encoding::Utf8,
+            date_formats: Vec::new(),
+            show_progress: false,
+            max_input_bytes: u64::MAX,
+            allow_empty: false,
+            map: None,
+        }
+    }
+
     /// What a test file should yield, written down while the file is built.
     #[derive(Default)]
     struct Expect {
@@ -356,16 +370,10 @@ mod tests {
         let (devices, de) = devices_file();
         std::fs::write(dir.path().join("users.csv"), &users).unwrap();
         std::fs::write(dir.path().join("devices.csv"), &devices).unwrap();
-        let opts = IngestOptions {
-            users: dir.path().join("users.csv"),
-            devices: Some(dir.path().join("devices.csv")),
-            encoding: Encoding::Utf8,
-            date_formats: Vec::new(),
-            show_progress: false,
-            max_input_bytes: u64::MAX,
-            allow_empty: false,
-            map: None,
-        };
+        let opts = options(
+            dir.path().join("users.csv"),
+            Some(dir.path().join("devices.csv")),
+        );
 
         // The fine cutting must really put some cuts inside quoted fields.
         let src = SourceFile::read(&opts.users, Encoding::Utf8, u64::MAX).unwrap();
@@ -441,16 +449,7 @@ mod tests {
             r#"[{"email":"a@example.com","license":"Assigned"},{"email":"A@example.com","license":"Assigned"},{"email":"c@example.com","license":"maybe"}]"#,
         )
         .unwrap();
-        let opts = IngestOptions {
-            users,
-            devices: None,
-            encoding: Encoding::Utf8,
-            date_formats: Vec::new(),
-            show_progress: false,
-            max_input_bytes: u64::MAX,
-            allow_empty: false,
-            map: None,
-        };
+        let opts = options(users, None);
         let p = parse(&opts).unwrap();
         let got: Vec<(u64, &str)> = p
             .rejects
