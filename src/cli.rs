@@ -288,6 +288,9 @@ pub(crate) struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ListFormat,
+    /// Turn off the CSV formula-injection guard on text cells (numbers are never guarded).
+    #[arg(long)]
+    pub(crate) raw: bool,
     /// The snapshot the views show (default: the latest).
     #[arg(long, value_name = "ID")]
     pub(crate) snapshot: Option<i64>,

@@ -535,7 +535,7 @@ pub(crate) mod cells {
     use duckdb::arrow::record_batch::RecordBatch;
     use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-    use crate::output::{Cell, Grid};
+    use crate::output::{Cell, Grid, Kind};
 
     /// Reads cell `row` of `col`.
     pub(crate) fn cell(col: &dyn Array, row: usize) -> Cell {
@@ -564,7 +564,7 @@ pub(crate) mod cells {
             DataType::UInt32 => Cell::Int(col.as_primitive::<UInt32Type>().value(row).into()),
             DataType::UInt64 => {
                 let v = any.downcast_ref::<UInt64Array>().expect("u64").value(row);
-                i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
+                i64::try_from(v).map_or(Cell::Other(v.to_string()), Cell::Int)
             }
             DataType::Float32 => Cell::Float(
                 any.downcast_ref::<Float32Array>()
@@ -587,21 +587,32 @@ pub(crate) mod cells {
                     .downcast_ref::<Date32Array>()
                     .expect("date")
                     .value_as_date(row);
-                d.map_or(Cell::Null, |d| Cell::Text(d.to_string()))
+                d.map_or(Cell::Null, |d| Cell::Other(d.to_string()))
             }
             DataType::Decimal128(_, 0) => {
                 let v = col
                     .as_primitive::<duckdb::arrow::datatypes::Decimal128Type>()
                     .value(row);
-                i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
+                i64::try_from(v).map_or(Cell::Other(v.to_string()), Cell::Int)
             }
-            _ => {
-                let opts = FormatOptions::default();
-                ArrayFormatter::try_new(col, &opts)
-                    .map(|f| Cell::Text(f.value(row).to_string()))
-                    .unwrap_or(Cell::Null)
+            // DuckDB's ENUMs arrive as dictionaries of strings: their values are text.
+            DataType::Dictionary(_, values)
+                if matches!(
+                    values.as_ref(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
+                formatted(col, row).map_or(Cell::Null, Cell::Text)
             }
+            // Decimals, intervals, times, lists, structs…: typed values in DuckDB's rendering.
+            _ => formatted(col, row).map_or(Cell::Null, Cell::Other),
         }
+    }
+
+    fn formatted(col: &dyn Array, row: usize) -> Option<String> {
+        ArrayFormatter::try_new(col, &FormatOptions::default())
+            .ok()
+            .map(|f| f.value(row).to_string())
     }
 
     /// A column whose type is resolved once per batch: the export's per-cell path is then a
@@ -631,11 +642,16 @@ pub(crate) mod cells {
             typed.unwrap_or(TextColumn::Other(col))
         }
 
-        /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it.
-        pub(crate) fn push(&self, row: usize, out: &mut String) {
+        /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it,
+        /// and says whether it is text (which the CSV formula guard inspects) or a typed value
+        /// (a number, boolean or timestamp, never guarded), as [`Cell::field`] would.
+        pub(crate) fn push(&self, row: usize, out: &mut String) -> Kind {
             let mut int = itoa::Buffer::new();
             match self {
-                TextColumn::Utf8(a) if a.is_valid(row) => out.push_str(a.value(row)),
+                TextColumn::Utf8(a) if a.is_valid(row) => {
+                    out.push_str(a.value(row));
+                    return Kind::Text;
+                }
                 TextColumn::Bool(a) if a.is_valid(row) => {
                     out.push_str(if a.value(row) { "yes" } else { "no" })
                 }
@@ -644,9 +660,14 @@ pub(crate) mod cells {
                 TextColumn::Micros(a) if a.is_valid(row) => {
                     crate::util::push_iso_micros(a.value(row), out)
                 }
-                TextColumn::Other(a) if a.is_valid(row) => out.push_str(&cell(*a, row).text()),
+                TextColumn::Other(a) if a.is_valid(row) => {
+                    let (text, kind) = cell(*a, row).field();
+                    out.push_str(&text);
+                    return kind;
+                }
                 _ => {}
             }
+            Kind::Value
         }
     }
 
@@ -668,6 +689,38 @@ pub(crate) mod cells {
                     .map(|c| cell(c.as_ref(), row))
                     .collect(),
             );
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use std::sync::Arc;
+
+        use duckdb::arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray};
+
+        use super::*;
+
+        /// The export's fast path says what `Cell::field` says: numbers are values (never
+        /// formula-guarded, `-5` stays `-5`), strings are text.
+        #[test]
+        fn export_columns_classify_like_cells() {
+            let cols: [ArrayRef; 3] = [
+                Arc::new(Int64Array::from(vec![-5])),
+                Arc::new(Int32Array::from(vec![-7])),
+                Arc::new(StringArray::from(vec!["-5"])),
+            ];
+            for col in &cols {
+                let mut text = String::new();
+                let kind = TextColumn::of(col.as_ref()).push(0, &mut text);
+                assert_eq!((text, kind), cell(col.as_ref(), 0).field());
+            }
+            let mut text = String::new();
+            assert_eq!(
+                TextColumn::of(cols[0].as_ref()).push(0, &mut text),
+                Kind::Value
+            );
+            assert_eq!(text, "-5");
+            assert_eq!(cell(cols[2].as_ref(), 0).field().1, Kind::Text);
         }
     }
 }

@@ -25,7 +25,7 @@ pub(super) fn run(ctx: &Ctx, a: QueryArgs) -> Result<()> {
                 })
                 .collect(),
         };
-        return print_grid(&grid, a.format, "saved query");
+        return print_grid(&grid, a.format, "saved query", a.raw);
     }
     let (sql, origin) = if let Some(text) = &a.sql {
         (text.clone(), "query".to_string())
@@ -50,7 +50,7 @@ pub(super) fn run(ctx: &Ctx, a: QueryArgs) -> Result<()> {
     let reader = Reader::open_for_query(&ctx.db, &ctx.sql, &request)?;
     let statement = sql.trim().trim_end_matches(';').trim();
     let grid = reader.adhoc(statement).map_err(|e| explain(e, &origin))?;
-    print_grid(&grid, a.format, "row")
+    print_grid(&grid, a.format, "row", a.raw)
 }
 
 /// One line: refused writes say so plainly; other DuckDB errors keep their position.
