@@ -52,6 +52,8 @@ const BUILTIN: Builtin = embed!("queries":
     "read/standalone.sql",
     "export/stage.sql",
     "export/count.sql",
+    "export/columns.sql",
+    "export/utc_column.sql",
     "export/parquet.sql",
     "export/unstage.sql",
     "search.sql",
@@ -130,6 +132,12 @@ impl Stmt {
     /// Parameters as JSON, for manifests.
     pub(crate) fn params_json(&self) -> Vec<serde_json::Value> {
         self.params.iter().map(Param::json).collect()
+    }
+
+    /// A column or database name as a quoted SQL identifier: the one kind of name Rust joins
+    /// into a statement (a column list, a catalog), never a value.
+    pub(crate) fn ident(name: &str) -> Stmt {
+        Stmt::new(format!("\"{}\"", name.replace('"', "\"\"")), vec![])
     }
 
     /// Joins statements with a separator, keeping each one's parameters in order.

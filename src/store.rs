@@ -452,9 +452,29 @@ impl Store {
             .conn
             .query_row(&count.sql, [], |r| r.get(0))
             .map_err(sql_error)?;
+        // Timestamps are UTC instants: written as TIMESTAMPTZ, Parquet marks them
+        // isAdjustedToUTC, so readers agree with the CSV's `…Z`.
+        let columns = self.rows("export/columns.sql", None, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let list = columns
+            .iter()
+            .map(|(name, ty)| {
+                let column = Stmt::ident(name);
+                if ty == "TIMESTAMP" {
+                    self.sql
+                        .fill("export/utc_column.sql", &[("column", &column)])
+                } else {
+                    Ok(column)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
         let copy = self.sql.fill(
             "export/parquet.sql",
-            &[("target", &Stmt::new(target, vec![]))],
+            &[
+                ("columns", &Stmt::join(&list, ", ")),
+                ("target", &Stmt::new(target, vec![])),
+            ],
         )?;
         self.execute(&copy)?;
         self.execute(&self.sql.stmt("export/unstage.sql", vec![])?)?;

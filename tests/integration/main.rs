@@ -10,6 +10,7 @@ mod common;
 
 mod contract;
 mod ingest;
+mod parquet;
 mod query;
 mod read;
 mod render;
