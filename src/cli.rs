@@ -291,6 +291,13 @@ pub(crate) struct QueryArgs {
     /// Turn off the CSV formula-injection guard on text cells (numbers are never guarded).
     #[arg(long)]
     pub(crate) raw: bool,
+    /// Stop the query after this long (e.g. 60s, 5m, 1500ms). Time the output spends waiting
+    /// for a slow reader (`| less`) does not count.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub(crate) timeout: String,
+    /// The most memory the query may use (e.g. 2GB, 512MiB; default: half of this machine's).
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) memory_limit: Option<String>,
     /// The snapshot the views show (default: the latest).
     #[arg(long, value_name = "ID")]
     pub(crate) snapshot: Option<i64>,

@@ -230,11 +230,9 @@ impl<W: Write> CsvOut<W> {
             } else {
                 guard_cell(c)
             };
-            self.w
-                .write_field(field.as_bytes())
-                .map_err(io::Error::other)?;
+            self.w.write_field(field.as_bytes()).map_err(io_error)?;
         }
-        self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
+        self.w.write_record(None::<&[u8]>).map_err(io_error)
     }
 
     /// Writes a row of cells: text guarded (unless raw), other values as they are.
@@ -243,10 +241,26 @@ impl<W: Write> CsvOut<W> {
         self.row(fields.iter().map(|(t, k)| (t.as_str(), *k)))
     }
 
+    /// Writes what is buffered through to the inner writer.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+
     pub(crate) fn finish(self) -> io::Result<W> {
         self.w
             .into_inner()
             .map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+/// The writer's own error as it is (a closed pipe stays `BrokenPipe`), others wrapped.
+fn io_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 

@@ -31,6 +31,8 @@ const BUILTIN: Builtin = embed!("queries":
     "session/params.sql",
     "session/params_table.sql",
     "session/view.sql",
+    "query/memory_limit.sql",
+    "query/lock_settings.sql",
     "views/users.sql",
     "views/devices.sql",
     "views/rejects.sql",

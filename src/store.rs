@@ -3,6 +3,9 @@
 //! statements from `queries/` with their parameters and gets plain data back.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -11,10 +14,11 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{AccessMode, Config, Connection};
 
+use crate::bounds::Stopwatch;
 use crate::error::Failure;
 use crate::ingest::Parsed;
 use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
-use crate::output::Grid;
+use crate::output::{CsvOut, Grid, Kind};
 use crate::sql::{Param, Sql, Stmt};
 
 mod schema;
@@ -426,6 +430,69 @@ impl Store {
         Ok(schema)
     }
 
+    /// Bounds the memory of every later statement on this connection (an analyst's query), then
+    /// locks the configuration so the statement cannot lift the bound with a `SET` of its own.
+    pub(crate) fn bound_memory(&self, bytes: Option<u64>) -> Result<()> {
+        if let Some(bytes) = bytes {
+            self.exec_file(
+                "query/memory_limit.sql",
+                &[Value::Text(format!("{bytes}B"))],
+            )?;
+        }
+        self.exec_file("query/lock_settings.sql", &[])?;
+        Ok(())
+    }
+
+    /// As [`stream`](Self::stream), one [`Batch`] at a time (about 2,000 rows each, as DuckDB
+    /// hands them over), and stopped with [`TimedOut`] once `clock` passes `limit`: a watchdog
+    /// thread interrupts DuckDB, which fails the statement wherever it is (planning, running,
+    /// or between batches). Returns the result's column names.
+    pub(crate) fn stream_within(
+        &self,
+        s: &Stmt,
+        limit: Duration,
+        clock: &Stopwatch,
+        mut f: impl FnMut(Batch<'_>) -> Result<()>,
+    ) -> Result<Vec<String>> {
+        let interrupt = self.conn.interrupt_handle();
+        let fired = AtomicBool::new(false);
+        let finished = (Mutex::new(false), Condvar::new());
+        let result = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let (lock, wake) = &finished;
+                let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                while !*done {
+                    let left = limit.saturating_sub(clock.elapsed());
+                    let wait = if left.is_zero() {
+                        // DuckDB clears an interrupt that lands before execution starts, so
+                        // keep signalling until the statement gives up.
+                        fired.store(true, Ordering::SeqCst);
+                        interrupt.interrupt();
+                        Duration::from_millis(20)
+                    } else {
+                        left
+                    };
+                    done = wake
+                        .wait_timeout(done, wait)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            });
+            let result = self.stream(s, |batch| f(Batch(batch)));
+            let (lock, wake) = &finished;
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            wake.notify_all();
+            result
+        });
+        match result {
+            Ok(schema) => Ok(schema.fields().iter().map(|f| f.name().clone()).collect()),
+            Err(e) if fired.load(Ordering::SeqCst) && format!("{e:#}").contains("INTERRUPT") => {
+                Err(TimedOut.into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// A small result (a page, a summary, a user) as a grid of plain cells.
     pub(crate) fn grid(&self, s: &Stmt) -> Result<Grid> {
         let mut grid = Grid::default();
@@ -489,6 +556,56 @@ impl Store {
             .map_err(|e| one_line(&e.to_string()))
     }
 }
+
+/// Rows of a streamed result, converted to plain cells only when asked for.
+pub(crate) struct Batch<'a>(&'a RecordBatch);
+
+impl Batch<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.0.num_rows()
+    }
+
+    pub(crate) fn headers(&self) -> Vec<String> {
+        self.0
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Writes every row as CSV through the export's typed fast path (text guarded unless the
+    /// writer is raw, typed values never), without making a cell of each value.
+    pub(crate) fn csv<W: std::io::Write>(&self, out: &mut CsvOut<W>) -> std::io::Result<()> {
+        let cols: Vec<cells::TextColumn> = self
+            .0
+            .columns()
+            .iter()
+            .map(|c| cells::TextColumn::of(c.as_ref()))
+            .collect();
+        let mut bufs = vec![(String::new(), Kind::Value); cols.len()];
+        for r in 0..self.0.num_rows() {
+            for ((buf, kind), c) in bufs.iter_mut().zip(&cols) {
+                buf.clear();
+                *kind = c.push(r, buf);
+            }
+            out.row(bufs.iter().map(|(b, k)| (b.as_str(), *k)))?;
+        }
+        Ok(())
+    }
+
+    /// The first `n` rows (all of them if fewer) as a grid.
+    pub(crate) fn grid(&self, n: usize) -> Grid {
+        let mut grid = Grid::default();
+        cells::extend(&mut grid, &self.0.slice(0, n.min(self.0.num_rows())));
+        grid
+    }
+}
+
+/// A statement stopped by its time limit (see [`Store::stream_within`]).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by its time limit")]
+pub(crate) struct TimedOut;
 
 /// Turns DuckDB's lock conflict into the documented one-line "in use" error.
 fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {
