@@ -54,6 +54,8 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Run read-only SQL over the documented views.
     Query(QueryArgs),
+    /// Write a copy of the database that an older DuckDB (1.4, 1.5) can open.
+    ExportDb(ExportDbArgs),
     /// List the filters usable with --filter, with their descriptions.
     Filters,
     /// Write a self-contained HTML report that works offline.
@@ -307,6 +309,19 @@ pub(crate) struct QueryArgs {
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub(crate) window_days: i64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportDbArgs {
+    /// The new database file to write (e.g. rollcall-v1.4.duckdb).
+    #[arg(value_name = "OUT.duckdb")]
+    pub(crate) output: PathBuf,
+    /// The DuckDB version whose storage format the copy uses; that version and later open it.
+    #[arg(long, value_name = "VERSION", default_value = "v1.4.0")]
+    pub(crate) storage_version: String,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -21,8 +21,11 @@ use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
 use crate::output::{CsvOut, Grid, Kind};
 use crate::sql::{Param, Sql, Stmt};
 
+mod copy;
 mod schema;
 mod staged;
+
+pub(crate) use copy::copy_database;
 
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
