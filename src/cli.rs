@@ -287,7 +287,8 @@ pub(crate) struct QueryArgs {
     /// List the saved queries.
     #[arg(long)]
     pub(crate) list: bool,
-    /// Output format.
+    /// Output format: csv and json print every row as it arrives; a table shows the first
+    /// 10,000 and counts the rest.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ListFormat,
     /// Turn off the CSV formula-injection guard on text cells (numbers are never guarded).
