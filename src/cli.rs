@@ -54,6 +54,8 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Run read-only SQL over the documented views.
     Query(QueryArgs),
+    /// Write a copy of the database that an older DuckDB (1.4, 1.5) can open.
+    ExportDb(ExportDbArgs),
     /// List the filters usable with --filter, with their descriptions.
     Filters,
     /// Write a self-contained HTML report that works offline.
@@ -296,9 +298,20 @@ pub(crate) struct QueryArgs {
     /// List the saved queries.
     #[arg(long)]
     pub(crate) list: bool,
-    /// Output format.
+    /// Output format: csv and json print every row as it arrives; a table shows the first
+    /// 10,000 and counts the rest.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: ListFormat,
+    /// Turn off the CSV formula-injection guard on text cells (numbers are never guarded).
+    #[arg(long)]
+    pub(crate) raw: bool,
+    /// Stop the query after this long (e.g. 60s, 5m, 1500ms). Time the output spends waiting
+    /// for a slow reader (`| less`) does not count.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub(crate) timeout: String,
+    /// The most memory the query may use (e.g. 2GB, 512MiB; default: half of this machine's).
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) memory_limit: Option<String>,
     /// The snapshot the views show (default: the latest).
     #[arg(long, value_name = "ID")]
     pub(crate) snapshot: Option<i64>,
@@ -308,6 +321,19 @@ pub(crate) struct QueryArgs {
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub(crate) window_days: i64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportDbArgs {
+    /// The new database file to write (e.g. rollcall-v1.4.duckdb).
+    #[arg(value_name = "OUT.duckdb")]
+    pub(crate) output: PathBuf,
+    /// The DuckDB version whose storage format the copy uses; that version and later open it.
+    #[arg(long, value_name = "VERSION", default_value = "v1.4.0")]
+    pub(crate) storage_version: String,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

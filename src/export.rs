@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::domain::FilterSet;
 use crate::error::Failure;
 use crate::model::{InputMeta, SnapshotInfo};
-use crate::output::CsvOut;
+use crate::output::{CsvOut, Kind};
 use crate::read::{Listing, Reader};
 use crate::sql::Stmt;
 use crate::store::cells;
@@ -278,9 +278,10 @@ fn write_csv<W: Write + Send>(
             .name("csv-writer".into())
             .spawn_scoped(s, move || -> Result<(u64, HashingWriter<W>)> {
                 let mut out = CsvOut::new(BufWriter::with_capacity(1 << 20, sink), !guard);
-                out.row(header.iter().copied())?;
+                out.header(header.iter().copied())?;
                 let mut rows = 0u64;
-                let mut bufs: Vec<String> = vec![String::new(); header.len()];
+                let mut bufs: Vec<(String, Kind)> =
+                    vec![(String::new(), Kind::Value); header.len()];
                 for batch in rx {
                     let cols: Vec<cells::TextColumn> = batch
                         .columns()
@@ -288,11 +289,11 @@ fn write_csv<W: Write + Send>(
                         .map(|c| cells::TextColumn::of(c.as_ref()))
                         .collect();
                     for r in 0..batch.num_rows() {
-                        for (buf, c) in bufs.iter_mut().zip(&cols) {
+                        for ((buf, kind), c) in bufs.iter_mut().zip(&cols) {
                             buf.clear();
-                            c.push(r, buf);
+                            *kind = c.push(r, buf);
                         }
-                        out.row(bufs.iter().map(String::as_str))?;
+                        out.row(bufs.iter().map(|(b, k)| (b.as_str(), *k)))?;
                     }
                     rows += batch.num_rows() as u64;
                 }

@@ -8,6 +8,7 @@
 
 #![warn(unreachable_pub)]
 
+mod bounds;
 mod cli;
 mod cmd;
 mod domain;

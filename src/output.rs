@@ -13,8 +13,13 @@ pub(crate) enum Cell {
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// Text: a value a person or an export wrote, which the CSV formula guard inspects.
     Text(String),
     Time(DateTime<Utc>),
+    /// A value of another type (a decimal, a date, an interval, a list…) in DuckDB's own
+    /// rendering. It is not text, so the CSV formula guard leaves it alone; JSON gets it as a
+    /// string, as DuckDB shows it.
+    Other(String),
 }
 
 impl Cell {
@@ -25,9 +30,18 @@ impl Cell {
             Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => f.to_string(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Other(s) => s.clone(),
             Cell::Time(t) => crate::util::iso(t),
         }
+    }
+
+    /// The cell as one CSV field: text is what the formula guard inspects, the rest never is.
+    pub(crate) fn field(&self) -> (String, Kind) {
+        let kind = match self {
+            Cell::Text(_) => Kind::Text,
+            _ => Kind::Value,
+        };
+        (self.text(), kind)
     }
 
     /// Tables show times to the minute: seconds are noise at a glance.
@@ -45,7 +59,7 @@ impl Cell {
             Cell::Bool(b) => Json::Bool(*b),
             Cell::Int(i) => Json::from(*i),
             Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
-            Cell::Text(s) => Json::String(s.clone()),
+            Cell::Text(s) | Cell::Other(s) => Json::String(s.clone()),
             Cell::Time(t) => Json::String(crate::util::iso(t)),
         }
     }
@@ -173,7 +187,16 @@ pub(crate) fn guard_cell(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes CSV rows, guarded unless `raw`.
+/// What a CSV field holds, which decides whether the formula guard looks at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Text (names, emails, labels, headers): guarded unless raw.
+    Text,
+    /// A number, boolean, timestamp or other typed value: never guarded, so `-5` stays `-5`.
+    Value,
+}
+
+/// Writes CSV rows; text fields are guarded unless `raw`.
 pub(crate) struct CsvOut<W: Write> {
     w: csv::Writer<W>,
     raw: bool,
@@ -189,18 +212,38 @@ impl<W: Write> CsvOut<W> {
         }
     }
 
-    pub(crate) fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        for c in cells {
-            let field = if self.raw {
+    /// A header line: every name is text.
+    pub(crate) fn header<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> io::Result<()> {
+        self.row(names.into_iter().map(|n| (n, Kind::Text)))
+    }
+
+    pub(crate) fn row<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = (&'a str, Kind)>,
+    ) -> io::Result<()> {
+        for (c, kind) in fields {
+            let field = if self.raw || kind == Kind::Value {
                 std::borrow::Cow::Borrowed(c)
             } else {
                 guard_cell(c)
             };
-            self.w
-                .write_field(field.as_bytes())
-                .map_err(io::Error::other)?;
+            self.w.write_field(field.as_bytes()).map_err(io_error)?;
         }
-        self.w.write_record(None::<&[u8]>).map_err(io::Error::other)
+        self.w.write_record(None::<&[u8]>).map_err(io_error)
+    }
+
+    /// Writes a row of cells: text guarded (unless raw), other values as they are.
+    pub(crate) fn cells(&mut self, cells: &[Cell]) -> io::Result<()> {
+        let fields: Vec<(String, Kind)> = cells.iter().map(Cell::field).collect();
+        self.row(fields.iter().map(|(t, k)| (t.as_str(), *k)))
+    }
+
+    /// Writes what is buffered through to the inner writer.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
     }
 
     pub(crate) fn finish(self) -> io::Result<W> {
@@ -210,13 +253,23 @@ impl<W: Write> CsvOut<W> {
     }
 }
 
-/// A whole grid as guarded CSV.
-pub(crate) fn csv_string(grid: &Grid) -> io::Result<String> {
-    let mut out = CsvOut::new(Vec::new(), false);
-    out.row(grid.headers.iter().map(String::as_str))?;
+/// The writer's own error as it is (a closed pipe stays `BrokenPipe`), others wrapped.
+fn io_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// A whole grid as CSV, text cells guarded unless `raw`.
+pub(crate) fn csv_string(grid: &Grid, raw: bool) -> io::Result<String> {
+    let mut out = CsvOut::new(Vec::new(), raw);
+    out.header(grid.headers.iter().map(String::as_str))?;
     for r in &grid.rows {
-        let texts: Vec<String> = r.iter().map(Cell::text).collect();
-        out.row(texts.iter().map(String::as_str))?;
+        out.cells(r)?;
     }
     Ok(String::from_utf8(out.finish()?).expect("csv of UTF-8 is UTF-8"))
 }
@@ -283,8 +336,35 @@ mod tests {
             ],
         };
         assert_eq!(
-            csv_string(&grid).unwrap(),
+            csv_string(&grid, false).unwrap(),
             "name\n\"'=HYPERLINK(\"\"x\"\")\"\n\"Smith, Jo\"\n"
         );
+    }
+
+    #[test]
+    fn csv_guards_text_cells_only() {
+        let grid = Grid {
+            headers: vec![
+                "n".into(),
+                "f".into(),
+                "t".into(),
+                "other".into(),
+                "b".into(),
+            ],
+            rows: vec![vec![
+                Cell::Int(-5),
+                Cell::Float(-0.5),
+                Cell::Text("-5".into()),
+                Cell::Other("-1 day".into()),
+                Cell::Bool(false),
+            ]],
+        };
+        assert_eq!(
+            csv_string(&grid, false).unwrap(),
+            "n,f,t,other,b\n-5,-0.5,'-5,-1 day,no\n"
+        );
+        let mut raw = CsvOut::new(Vec::new(), true);
+        raw.cells(&grid.rows[0]).unwrap();
+        assert_eq!(raw.finish().unwrap(), b"-5,-0.5,-5,-1 day,no\n");
     }
 }

@@ -32,6 +32,8 @@ const BUILTIN: Builtin = embed!("queries":
     "session/params.sql",
     "session/params_table.sql",
     "session/view.sql",
+    "query/memory_limit.sql",
+    "query/lock_settings.sql",
     "views/users.sql",
     "views/devices.sql",
     "views/rejects.sql",
@@ -53,8 +55,16 @@ const BUILTIN: Builtin = embed!("queries":
     "read/standalone.sql",
     "export/stage.sql",
     "export/count.sql",
+    "export/columns.sql",
+    "export/utc_column.sql",
     "export/parquet.sql",
     "export/unstage.sql",
+    "export_db/attach.sql",
+    "export_db/source.sql",
+    "export_db/copy.sql",
+    "export_db/contents.sql",
+    "export_db/checkpoint.sql",
+    "export_db/detach.sql",
     "search.sql",
     "funnel/total.sql",
     "funnel/assigned.sql",
@@ -131,6 +141,12 @@ impl Stmt {
     /// Parameters as JSON, for manifests.
     pub(crate) fn params_json(&self) -> Vec<serde_json::Value> {
         self.params.iter().map(Param::json).collect()
+    }
+
+    /// A column or database name as a quoted SQL identifier: the one kind of name Rust joins
+    /// into a statement (a column list, a catalog), never a value.
+    pub(crate) fn ident(name: &str) -> Stmt {
+        Stmt::new(format!("\"{}\"", name.replace('"', "\"\"")), vec![])
     }
 
     /// Joins statements with a separator, keeping each one's parameters in order.

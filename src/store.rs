@@ -3,6 +3,9 @@
 //! statements from `queries/` with their parameters and gets plain data back.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -11,14 +14,18 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{AccessMode, Config, Connection};
 
+use crate::bounds::Stopwatch;
 use crate::error::Failure;
 use crate::ingest::Parsed;
 use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
-use crate::output::Grid;
+use crate::output::{CsvOut, Grid, Kind};
 use crate::sql::{Param, Sql, Stmt};
 
+mod copy;
 mod schema;
 mod staged;
+
+pub(crate) use copy::copy_database;
 
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,6 +432,69 @@ impl Store {
         Ok(schema)
     }
 
+    /// Bounds the memory of every later statement on this connection (an analyst's query), then
+    /// locks the configuration so the statement cannot lift the bound with a `SET` of its own.
+    pub(crate) fn bound_memory(&self, bytes: Option<u64>) -> Result<()> {
+        if let Some(bytes) = bytes {
+            self.exec_file(
+                "query/memory_limit.sql",
+                &[Value::Text(format!("{bytes}B"))],
+            )?;
+        }
+        self.exec_file("query/lock_settings.sql", &[])?;
+        Ok(())
+    }
+
+    /// As [`stream`](Self::stream), one [`Batch`] at a time (about 2,000 rows each, as DuckDB
+    /// hands them over), and stopped with [`TimedOut`] once `clock` passes `limit`: a watchdog
+    /// thread interrupts DuckDB, which fails the statement wherever it is (planning, running,
+    /// or between batches). Returns the result's column names.
+    pub(crate) fn stream_within(
+        &self,
+        s: &Stmt,
+        limit: Duration,
+        clock: &Stopwatch,
+        mut f: impl FnMut(Batch<'_>) -> Result<()>,
+    ) -> Result<Vec<String>> {
+        let interrupt = self.conn.interrupt_handle();
+        let fired = AtomicBool::new(false);
+        let finished = (Mutex::new(false), Condvar::new());
+        let result = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let (lock, wake) = &finished;
+                let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                while !*done {
+                    let left = limit.saturating_sub(clock.elapsed());
+                    let wait = if left.is_zero() {
+                        // DuckDB clears an interrupt that lands before execution starts, so
+                        // keep signalling until the statement gives up.
+                        fired.store(true, Ordering::SeqCst);
+                        interrupt.interrupt();
+                        Duration::from_millis(20)
+                    } else {
+                        left
+                    };
+                    done = wake
+                        .wait_timeout(done, wait)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            });
+            let result = self.stream(s, |batch| f(Batch(batch)));
+            let (lock, wake) = &finished;
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            wake.notify_all();
+            result
+        });
+        match result {
+            Ok(schema) => Ok(schema.fields().iter().map(|f| f.name().clone()).collect()),
+            Err(e) if fired.load(Ordering::SeqCst) && format!("{e:#}").contains("INTERRUPT") => {
+                Err(TimedOut.into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// A small result (a page, a summary, a user) as a grid of plain cells.
     pub(crate) fn grid(&self, s: &Stmt) -> Result<Grid> {
         let mut grid = Grid::default();
@@ -451,9 +521,29 @@ impl Store {
             .conn
             .query_row(&count.sql, [], |r| r.get(0))
             .map_err(sql_error)?;
+        // Timestamps are UTC instants: written as TIMESTAMPTZ, Parquet marks them
+        // isAdjustedToUTC, so readers agree with the CSV's `…Z`.
+        let columns = self.rows("export/columns.sql", None, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let list = columns
+            .iter()
+            .map(|(name, ty)| {
+                let column = Stmt::ident(name);
+                if ty == "TIMESTAMP" {
+                    self.sql
+                        .fill("export/utc_column.sql", &[("column", &column)])
+                } else {
+                    Ok(column)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
         let copy = self.sql.fill(
             "export/parquet.sql",
-            &[("target", &Stmt::new(target, vec![]))],
+            &[
+                ("columns", &Stmt::join(&list, ", ")),
+                ("target", &Stmt::new(target, vec![])),
+            ],
         )?;
         self.execute(&copy)?;
         self.execute(&self.sql.stmt("export/unstage.sql", vec![])?)?;
@@ -468,6 +558,56 @@ impl Store {
             .map_err(|e| one_line(&e.to_string()))
     }
 }
+
+/// Rows of a streamed result, converted to plain cells only when asked for.
+pub(crate) struct Batch<'a>(&'a RecordBatch);
+
+impl Batch<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.0.num_rows()
+    }
+
+    pub(crate) fn headers(&self) -> Vec<String> {
+        self.0
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Writes every row as CSV through the export's typed fast path (text guarded unless the
+    /// writer is raw, typed values never), without making a cell of each value.
+    pub(crate) fn csv<W: std::io::Write>(&self, out: &mut CsvOut<W>) -> std::io::Result<()> {
+        let cols: Vec<cells::TextColumn> = self
+            .0
+            .columns()
+            .iter()
+            .map(|c| cells::TextColumn::of(c.as_ref()))
+            .collect();
+        let mut bufs = vec![(String::new(), Kind::Value); cols.len()];
+        for r in 0..self.0.num_rows() {
+            for ((buf, kind), c) in bufs.iter_mut().zip(&cols) {
+                buf.clear();
+                *kind = c.push(r, buf);
+            }
+            out.row(bufs.iter().map(|(b, k)| (b.as_str(), *k)))?;
+        }
+        Ok(())
+    }
+
+    /// The first `n` rows (all of them if fewer) as a grid.
+    pub(crate) fn grid(&self, n: usize) -> Grid {
+        let mut grid = Grid::default();
+        cells::extend(&mut grid, &self.0.slice(0, n.min(self.0.num_rows())));
+        grid
+    }
+}
+
+/// A statement stopped by its time limit (see [`Store::stream_within`]).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by its time limit")]
+pub(crate) struct TimedOut;
 
 /// Turns DuckDB's lock conflict into the documented one-line "in use" error.
 fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {
@@ -534,7 +674,7 @@ pub(crate) mod cells {
     use duckdb::arrow::record_batch::RecordBatch;
     use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 
-    use crate::output::{Cell, Grid};
+    use crate::output::{Cell, Grid, Kind};
 
     /// Reads cell `row` of `col`.
     pub(crate) fn cell(col: &dyn Array, row: usize) -> Cell {
@@ -563,7 +703,7 @@ pub(crate) mod cells {
             DataType::UInt32 => Cell::Int(col.as_primitive::<UInt32Type>().value(row).into()),
             DataType::UInt64 => {
                 let v = any.downcast_ref::<UInt64Array>().expect("u64").value(row);
-                i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
+                i64::try_from(v).map_or(Cell::Other(v.to_string()), Cell::Int)
             }
             DataType::Float32 => Cell::Float(
                 any.downcast_ref::<Float32Array>()
@@ -586,21 +726,32 @@ pub(crate) mod cells {
                     .downcast_ref::<Date32Array>()
                     .expect("date")
                     .value_as_date(row);
-                d.map_or(Cell::Null, |d| Cell::Text(d.to_string()))
+                d.map_or(Cell::Null, |d| Cell::Other(d.to_string()))
             }
             DataType::Decimal128(_, 0) => {
                 let v = col
                     .as_primitive::<duckdb::arrow::datatypes::Decimal128Type>()
                     .value(row);
-                i64::try_from(v).map_or(Cell::Text(v.to_string()), Cell::Int)
+                i64::try_from(v).map_or(Cell::Other(v.to_string()), Cell::Int)
             }
-            _ => {
-                let opts = FormatOptions::default();
-                ArrayFormatter::try_new(col, &opts)
-                    .map(|f| Cell::Text(f.value(row).to_string()))
-                    .unwrap_or(Cell::Null)
+            // DuckDB's ENUMs arrive as dictionaries of strings: their values are text.
+            DataType::Dictionary(_, values)
+                if matches!(
+                    values.as_ref(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
+                formatted(col, row).map_or(Cell::Null, Cell::Text)
             }
+            // Decimals, intervals, times, lists, structs…: typed values in DuckDB's rendering.
+            _ => formatted(col, row).map_or(Cell::Null, Cell::Other),
         }
+    }
+
+    fn formatted(col: &dyn Array, row: usize) -> Option<String> {
+        ArrayFormatter::try_new(col, &FormatOptions::default())
+            .ok()
+            .map(|f| f.value(row).to_string())
     }
 
     /// A column whose type is resolved once per batch: the export's per-cell path is then a
@@ -630,11 +781,16 @@ pub(crate) mod cells {
             typed.unwrap_or(TextColumn::Other(col))
         }
 
-        /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it.
-        pub(crate) fn push(&self, row: usize, out: &mut String) {
+        /// Appends the text of cell `row` (nothing for NULL), as [`Cell::text`] would give it,
+        /// and says whether it is text (which the CSV formula guard inspects) or a typed value
+        /// (a number, boolean or timestamp, never guarded), as [`Cell::field`] would.
+        pub(crate) fn push(&self, row: usize, out: &mut String) -> Kind {
             let mut int = itoa::Buffer::new();
             match self {
-                TextColumn::Utf8(a) if a.is_valid(row) => out.push_str(a.value(row)),
+                TextColumn::Utf8(a) if a.is_valid(row) => {
+                    out.push_str(a.value(row));
+                    return Kind::Text;
+                }
                 TextColumn::Bool(a) if a.is_valid(row) => {
                     out.push_str(if a.value(row) { "yes" } else { "no" })
                 }
@@ -643,9 +799,14 @@ pub(crate) mod cells {
                 TextColumn::Micros(a) if a.is_valid(row) => {
                     crate::util::push_iso_micros(a.value(row), out)
                 }
-                TextColumn::Other(a) if a.is_valid(row) => out.push_str(&cell(*a, row).text()),
+                TextColumn::Other(a) if a.is_valid(row) => {
+                    let (text, kind) = cell(*a, row).field();
+                    out.push_str(&text);
+                    return kind;
+                }
                 _ => {}
             }
+            Kind::Value
         }
     }
 
@@ -667,6 +828,38 @@ pub(crate) mod cells {
                     .map(|c| cell(c.as_ref(), row))
                     .collect(),
             );
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use std::sync::Arc;
+
+        use duckdb::arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray};
+
+        use super::*;
+
+        /// The export's fast path says what `Cell::field` says: numbers are values (never
+        /// formula-guarded, `-5` stays `-5`), strings are text.
+        #[test]
+        fn export_columns_classify_like_cells() {
+            let cols: [ArrayRef; 3] = [
+                Arc::new(Int64Array::from(vec![-5])),
+                Arc::new(Int32Array::from(vec![-7])),
+                Arc::new(StringArray::from(vec!["-5"])),
+            ];
+            for col in &cols {
+                let mut text = String::new();
+                let kind = TextColumn::of(col.as_ref()).push(0, &mut text);
+                assert_eq!((text, kind), cell(col.as_ref(), 0).field());
+            }
+            let mut text = String::new();
+            assert_eq!(
+                TextColumn::of(cols[0].as_ref()).push(0, &mut text),
+                Kind::Value
+            );
+            assert_eq!(text, "-5");
+            assert_eq!(cell(cols[2].as_ref(), 0).field().1, Kind::Text);
         }
     }
 }

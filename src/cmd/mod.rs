@@ -21,6 +21,7 @@ macro_rules! note {
 }
 
 mod export;
+mod export_db;
 mod filters;
 mod ingest;
 mod query;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Filters => filters::run(&ctx),
         Command::Query(a) => query::run(&ctx, a),
+        Command::ExportDb(a) => export_db::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),
     }

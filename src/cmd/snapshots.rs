@@ -36,7 +36,7 @@ pub(super) fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
             })
             .collect(),
     };
-    print_grid(&grid, a.format, "snapshot")
+    print_grid(&grid, a.format, "snapshot", false)
 }
 
 pub(super) fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
@@ -63,15 +63,16 @@ pub(super) fn rejects(ctx: &Ctx, a: RejectsArgs) -> Result<()> {
             })
             .collect(),
     };
-    print_grid(&grid, a.format, "rejected row")?;
+    print_grid(&grid, a.format, "rejected row", false)?;
     if a.format == ListFormat::Table {
         note!("snapshot {}", reader.scope().snapshot.id);
     }
     Ok(())
 }
 
-/// Prints a grid in the chosen format; tables end with a count line.
-pub(super) fn print_grid(grid: &Grid, format: ListFormat, noun: &str) -> Result<()> {
+/// Prints a grid in the chosen format; tables end with a count line. CSV guards text cells
+/// against formula injection unless `raw`.
+pub(super) fn print_grid(grid: &Grid, format: ListFormat, noun: &str, raw: bool) -> Result<()> {
     let text = match format {
         ListFormat::Table => {
             let n = grid.rows.len();
@@ -82,7 +83,7 @@ pub(super) fn print_grid(grid: &Grid, format: ListFormat, noun: &str) -> Result<
                 if n == 1 { "" } else { "s" }
             )
         }
-        ListFormat::Csv => output::csv_string(grid)?,
+        ListFormat::Csv => output::csv_string(grid, raw)?,
         ListFormat::Json => serde_json::to_string_pretty(&output::json_rows(grid))? + "\n",
     };
     super::emit(None, &text)

@@ -35,7 +35,7 @@ pub(super) fn run(ctx: &Ctx, a: UsersArgs) -> Result<()> {
         }
         UsersFormat::Csv => {
             note!("{line}");
-            super::emit(out, &output::csv_string(&page.grid)?)
+            super::emit(out, &output::csv_string(&page.grid, false)?)
         }
         UsersFormat::Json => super::emit(
             out,

@@ -8,6 +8,7 @@ mod listing;
 mod summary;
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -16,12 +17,12 @@ pub(crate) use detail::Detail;
 pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
 pub(crate) use summary::Summary;
 
+use crate::bounds::Stopwatch;
 use crate::domain::FilterSet;
 use crate::error::Failure;
 use crate::model::{InputMeta, NoticeRow, Reject, Scope, SnapshotInfo};
-use crate::output::Grid;
 use crate::sql::{Param, Sql, Stmt};
-use crate::store::{Access, Store};
+use crate::store::{Access, Batch, Store};
 
 /// Which snapshot, at which instant, over which window: what a read is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,16 +53,23 @@ pub(crate) struct Reader {
 impl Reader {
     /// Opens the database and sets up the read session (see [`Store::use_scope`]).
     pub(crate) fn open(db: &Path, sql: &Sql, request: &ReadRequest) -> Result<Reader> {
-        Reader::open_as(db, sql, request, Access::ReadOnly)
+        Reader::with_store(Store::open(db, Access::ReadOnly, sql.clone())?, request)
     }
 
-    /// As [`open`](Self::open), for analysts' ad-hoc SQL: no file access beyond the database.
-    pub(crate) fn open_for_query(db: &Path, sql: &Sql, request: &ReadRequest) -> Result<Reader> {
-        Reader::open_as(db, sql, request, Access::Query)
+    /// As [`open`](Self::open), for analysts' ad-hoc SQL: no file access beyond the database,
+    /// and at most `memory` bytes (`None`: DuckDB's default), which the SQL cannot change.
+    pub(crate) fn open_for_query(
+        db: &Path,
+        sql: &Sql,
+        request: &ReadRequest,
+        memory: Option<u64>,
+    ) -> Result<Reader> {
+        let store = Store::open(db, Access::Query, sql.clone())?;
+        store.bound_memory(memory)?;
+        Reader::with_store(store, request)
     }
 
-    fn open_as(db: &Path, sql: &Sql, request: &ReadRequest, access: Access) -> Result<Reader> {
-        let store = Store::open(db, access, sql.clone())?;
+    fn with_store(store: Store, request: &ReadRequest) -> Result<Reader> {
         let snapshot = store.snapshot(request.snapshot)?;
         let scope = Scope {
             as_of: request.as_of.unwrap_or(snapshot.as_of),
@@ -108,10 +116,19 @@ impl Reader {
         Ok(())
     }
 
-    /// Runs an analyst's statement in this session; on a read-only connection DuckDB refuses
-    /// writes with an error.
-    pub(crate) fn adhoc(&self, statement: &str) -> Result<Grid> {
-        self.store.grid(&Stmt::new(statement, vec![]))
+    /// Runs an analyst's statement in this session, handing its rows to `f` as they arrive
+    /// (never holding the result) and stopping it with [`crate::store::TimedOut`] once `clock`
+    /// passes `limit`. On a read-only connection DuckDB refuses writes with an error. Returns
+    /// the column names.
+    pub(crate) fn adhoc(
+        &self,
+        statement: &str,
+        limit: Duration,
+        clock: &Stopwatch,
+        f: impl FnMut(Batch<'_>) -> Result<()>,
+    ) -> Result<Vec<String>> {
+        self.store
+            .stream_within(&Stmt::new(statement, vec![]), limit, clock, f)
     }
 
     pub(crate) fn inputs(&self) -> Result<Vec<InputMeta>> {

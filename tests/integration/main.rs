@@ -2,14 +2,18 @@
 //! report and the server, a real headless Chromium) through the helpers in `tests/common/`. One
 //! crate, so DuckDB is linked into one test binary instead of one per file.
 //!
-//! Tests that need Chromium are `#[ignore]`d with the reason; `.ci/run` runs them with
-//! `cargo test --release -- --ignored`, and they fail (never skip) when Chromium is missing.
+//! Tests that need Chromium, or DuckDB 1.4's Python package (`ROLLCALL_DUCKDB14_PYTHON`), are
+//! `#[ignore]`d with the reason; `.ci/run` provides both and runs them with
+//! `cargo test --release -- --ignored`, and they fail (never skip) when either is missing.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod contract;
+mod export_db;
 mod ingest;
+mod parquet;
+mod query;
 mod read;
 mod render;
 mod report;
