@@ -40,26 +40,27 @@ pub(crate) fn parse(raw: &str) -> Result<Email<'_>, Problem> {
         return Err(Problem::Empty);
     }
     let bad = |why: String| Err(Problem::Bad(why));
-    if let Some(bare) = unwrapped(text) {
-        return bad(format!("wrapped address: use the bare address {bare}"));
+    // Nearly every address is plain ASCII made only of characters an address may hold: that
+    // is one table lookup a byte, and none of the checks below can fail for it.
+    let plain = text.bytes().all(|b| PLAIN[usize::from(b)]);
+    if !plain {
+        if let Some(bare) = unwrapped(text) {
+            return bad(format!("wrapped address: use the bare address {bare}"));
+        }
+        if let Some((at, c)) = text.char_indices().find(|(_, c)| invisible(*c)) {
+            let position = text[..at].chars().count() + 1;
+            return bad(format!(
+                "{} U+{:04X}{} at character {position}",
+                kind_of(c),
+                c as u32,
+                name_of(c).map(|n| format!(" ({n})")).unwrap_or_default(),
+            ));
+        }
+        if text.chars().any(char::is_whitespace) {
+            return bad("contains a space".into());
+        }
     }
-    if let Some((at, c)) = text.char_indices().find(|(_, c)| invisible(*c)) {
-        let position = text[..at].chars().count() + 1;
-        return bad(format!(
-            "{} U+{:04X}{} at character {position}",
-            kind_of(c),
-            c as u32,
-            name_of(c).map(|n| format!(" ({n})")).unwrap_or_default(),
-        ));
-    }
-    let ascii = text.is_ascii();
-    // The ASCII test must match char::is_whitespace, which (unlike u8::is_ascii_whitespace)
-    // counts the vertical tab.
-    if (ascii && text.bytes().any(|b| matches!(b, b' ' | b'\t'..=b'\r')))
-        || (!ascii && text.chars().any(char::is_whitespace))
-    {
-        return bad("contains a space".into());
-    }
+    let ascii = plain || text.is_ascii();
     let length = if ascii {
         text.len()
     } else {
@@ -76,7 +77,7 @@ pub(crate) fn parse(raw: &str) -> Result<Email<'_>, Problem> {
         (_, None, _) => return bad("no '@'".into()),
         _ => return bad("more than one '@'".into()),
     };
-    check_local(local).map_err(Problem::Bad)?;
+    check_local(local, plain).map_err(Problem::Bad)?;
     let domain_key = domain_key(domain).map_err(Problem::Bad)?;
     let key = if ascii && domain_key.as_ref() == domain {
         if text.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -118,27 +119,52 @@ fn unwrapped(text: &str) -> Option<&str> {
     parse(inner).ok().map(|e| e.display)
 }
 
-fn check_local(local: &str) -> Result<(), String> {
+/// The ASCII bytes an address may hold anywhere: RFC 5322 atext, `.` and `@`. (`_` and the
+/// other atext symbols are refused in the domain by its own check.)
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let symbols = b"!#$%&'*+-/=?^_`{|}~.@";
+    let mut i = 0;
+    while i < symbols.len() {
+        t[symbols[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+fn check_local(local: &str, plain: bool) -> Result<(), String> {
     if local.is_empty() {
         return Err("empty local part".into());
     }
-    if local.chars().count() > MAX_LOCAL {
+    let length = if plain {
+        local.len()
+    } else {
+        local.chars().count()
+    };
+    if length > MAX_LOCAL {
         return Err(format!(
-            "the local part is {} characters long; it has at most {MAX_LOCAL}",
-            local.chars().count()
+            "the local part is {length} characters long; it has at most {MAX_LOCAL}"
         ));
     }
-    if local.starts_with('"') {
-        return Err("quoted local parts are not accepted".into());
-    }
-    if local.contains('(') || local.contains(')') {
-        return Err("comments in an address are not accepted".into());
-    }
-    // RFC 5322 atext (and any non-ASCII character, RFC 6531), in dot-separated runs.
-    if let Some(c) = local.chars().find(|c| {
-        c.is_ascii() && !(c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(*c))
-    }) {
-        return Err(format!("the local part holds '{c}'"));
+    if !plain {
+        if local.starts_with('"') {
+            return Err("quoted local parts are not accepted".into());
+        }
+        if local.contains('(') || local.contains(')') {
+            return Err("comments in an address are not accepted".into());
+        }
+        // RFC 5322 atext (and any non-ASCII character, RFC 6531), in dot-separated runs.
+        if let Some(c) = local
+            .chars()
+            .find(|c| c.is_ascii() && (!PLAIN[*c as usize] || *c == '@'))
+        {
+            return Err(format!("the local part holds '{c}'"));
+        }
     }
     if local.starts_with('.') {
         return Err("the local part starts with a dot".into());
@@ -172,11 +198,13 @@ fn domain_key(domain: &str) -> Result<Cow<'_, str>, String> {
                 .map_err(|_| "the domain is not a valid internationalised domain name")?,
         )
     };
-    let labels: Vec<&str> = ascii.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
-        return Err("the domain needs a dot between labels".into());
-    }
-    for label in &labels {
+    // One pass over the labels, no allocation: this runs for every row of both exports.
+    let mut count = 0;
+    let mut top = "";
+    for label in ascii.split('.') {
+        if label.is_empty() {
+            return Err("the domain needs a dot between labels".into());
+        }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
@@ -194,8 +222,12 @@ fn domain_key(domain: &str) -> Result<Cow<'_, str>, String> {
                 "the domain label '{label}' starts or ends with a hyphen"
             ));
         }
+        count += 1;
+        top = label;
     }
-    let top = labels[labels.len() - 1];
+    if count < 2 {
+        return Err("the domain needs a dot between labels".into());
+    }
     if top.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("the top-level label '{top}' is a number"));
     }

@@ -126,7 +126,13 @@ fn read_at_most(path: &Path, size_hint: u64, max: u64) -> std::io::Result<Vec<u8
     const STEP: usize = 8 << 20;
     let limit = max.saturating_add(1);
     let mut file = fs::File::open(path)?.take(limit);
-    let mut bytes = Vec::with_capacity(size_hint.min(limit) as usize);
+    if size_hint > 0 {
+        // A regular file: one allocation of its size (plus the probe for more).
+        let mut bytes = Vec::with_capacity(size_hint.min(limit) as usize + 1);
+        file.read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    let mut bytes = Vec::new();
     loop {
         if bytes.len() == bytes.capacity() {
             bytes.reserve_exact(STEP);
