@@ -46,37 +46,14 @@ pub(crate) fn show_duration(d: Duration) -> String {
     }
 }
 
-/// Parses a memory size as DuckDB writes them: a number and a unit, `2GB`, `512MiB`, `1.5 GB`
-/// (B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024; any case).
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let expected = || format!("'{text}': expected a size such as 2GB, 512MB or 4GiB");
-    let value: f64 = number.parse().map_err(|_| expected())?;
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "b" => 1.0,
-        "kb" => 1e3,
-        "mb" => 1e6,
-        "gb" => 1e9,
-        "tb" => 1e12,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(expected()),
-    };
-    let bytes = value * scale;
-    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
-        return Err(expected());
-    }
-    let bytes = bytes as u64;
+/// Parses `--memory-limit` (a size, see [`crate::util::parse_size`]), refusing one too small for
+/// DuckDB to run a query in.
+pub(crate) fn parse_memory(text: &str) -> Result<u64, String> {
+    let bytes = crate::util::parse_size(text)?;
     if bytes < MIN_MEMORY {
         return Err(format!(
             "'{text}': DuckDB needs at least {} to run a query",
-            show_size(MIN_MEMORY)
+            crate::util::bytes(MIN_MEMORY)
         ));
     }
     Ok(bytes)
@@ -84,22 +61,6 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Below this, DuckDB cannot set up a read session.
 const MIN_MEMORY: u64 = 32 * 1024 * 1024;
-
-/// A size as a person reads it, in binary units as DuckDB shows them: `1.9 GiB`.
-pub(crate) fn show_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
 
 /// The default memory limit of `query`: half of what this machine (or its control group) has,
 /// so a query can never take the memory everything else needs. `None` when neither can be read
@@ -234,16 +195,12 @@ mod tests {
     }
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
-        assert_eq!(parse_size("512MiB"), Ok(512 * 1024 * 1024));
-        assert_eq!(parse_size("1.5 gb"), Ok(1_500_000_000));
-        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
-        for bad in ["2", "GB", "-1GB", "2XB", "1MB", ""] {
-            assert!(parse_size(bad).is_err(), "{bad}");
-        }
-        assert_eq!(show_size(2_000_000_000), "1.9 GiB");
-        assert_eq!(show_size(100), "100 bytes");
+    fn memory_limits() {
+        assert_eq!(parse_memory("4GiB"), Ok(4 << 30));
+        assert!(parse_memory("1MB")
+            .unwrap_err()
+            .contains("DuckDB needs at least 32 MiB"));
+        assert!(parse_memory("2").is_err());
     }
 
     #[test]

@@ -195,34 +195,39 @@ pub(crate) fn bytes(n: u64) -> String {
     format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
 }
 
-/// "1GiB", "500 MB", "2G", "1048576": a size given on the command line, in bytes.
+/// Parses a size as DuckDB writes them: a number and a unit, `2GB`, `512MiB`, `1.5 GB` (B, KB,
+/// MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024; any case). The error
+/// says what was expected.
 pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1_000,
-        "kib" => 1 << 10,
-        "m" | "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        "t" | "tb" => 1_000_000_000_000,
-        "tib" => 1 << 40,
-        _ => {
-            return Err(format!(
-                "'{}': unknown unit (use B, KB, MB, GB, KiB, MiB, GiB)",
-                echo(text)
-            ))
-        }
+    let expected = || {
+        format!(
+            "'{}': expected a size such as 2GB, 512MB or 4GiB",
+            echo(text)
+        )
     };
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("'{}': expected a size such as 500MB or 2GiB", echo(text)))?;
-    Ok((n * factor as f64) as u64)
+    let value: f64 = number.parse().map_err(|_| expected())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(expected()),
+    };
+    let bytes = value * scale;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(expected());
+    }
+    Ok(bytes as u64)
 }
 
 /// 2340 -> "2,340", as count lines print numbers.
@@ -366,11 +371,16 @@ mod tests {
         assert_eq!(bytes(3 << 29), "1.5 GiB");
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
         assert_eq!(parse_size("500 MB"), Ok(500_000_000));
-        assert_eq!(parse_size("2048"), Ok(2048));
-        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("512MiB"), Ok(512 * 1024 * 1024));
+        assert_eq!(parse_size("1.5 gb"), Ok(1_500_000_000));
+        for bad in ["2048", "GB", "-1GB", "2XB", "", "lots"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(bytes(2_000_000_000), "1.9 GiB");
         assert!(parse_size("5 parsecs")
             .unwrap_err()
-            .contains("unknown unit"));
+            .contains("expected a size such as 2GB"));
     }
 
     #[test]

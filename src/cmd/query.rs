@@ -96,7 +96,7 @@ impl Limits {
             .map_err(|e| Failure::Usage(format!("--timeout {e}")))?;
         let (memory, memory_text) = match &a.memory_limit {
             Some(text) => {
-                let bytes = bounds::parse_size(text)
+                let bytes = bounds::parse_memory(text)
                     .map_err(|e| Failure::Usage(format!("--memory-limit {e}")))?;
                 (Some(bytes), format!("--memory-limit {}", text.trim()))
             }
@@ -105,7 +105,7 @@ impl Limits {
                     Some(bytes),
                     format!(
                         "the default --memory-limit of {} (half this machine's memory)",
-                        bounds::show_size(bytes)
+                        crate::util::bytes(bytes)
                     ),
                 ),
                 None => (None, "DuckDB's default memory limit".to_string()),

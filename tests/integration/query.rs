@@ -383,7 +383,7 @@ fn bad_limits_are_one_line_usage_errors() {
         (
             "--memory-limit",
             "1MB",
-            "--memory-limit '1MB': DuckDB needs at least 32.0 MiB to run a query",
+            "--memory-limit '1MB': DuckDB needs at least 32 MiB to run a query",
         ),
     ] {
         let err = env.fails(&["query", "SELECT 1", flag, value], 2);
