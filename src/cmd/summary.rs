@@ -29,6 +29,15 @@ const PER_USER_NOTICES: [(&str, &str); 2] = [
     ),
 ];
 
+/// One line of the funnel or a facet: label, count, share and its bar.
+fn row(label: &str, count: u64, percent: f64, mark: &str) -> String {
+    format!(
+        "  {label:<27} {:>9}  {percent:>5.1}%  {}{mark}\n",
+        thousands(count),
+        bar(percent, 24)
+    )
+}
+
 fn bar(percent: f64, width: usize) -> String {
     let filled = ((percent / 100.0) * width as f64).round() as usize;
     format!(
@@ -60,13 +69,7 @@ fn text(s: &Summary) -> String {
         thousands(s.total)
     ));
     for step in &s.funnel {
-        out.push_str(&format!(
-            "  {:<27} {:>9}  {:>5.1}%  {}\n",
-            step.label,
-            thousands(step.count),
-            step.percent,
-            bar(step.percent, 24)
-        ));
+        out.push_str(&row(step.label, step.count, step.percent, ""));
     }
     for f in &s.facets {
         out.push_str(&format!(
@@ -75,14 +78,8 @@ fn text(s: &Summary) -> String {
             thousands(f.base)
         ));
         for v in &f.values {
-            out.push_str(&format!(
-                "  {:<27} {:>9}  {:>5.1}%  {}{}\n",
-                v.label,
-                thousands(v.count),
-                v.percent,
-                bar(v.percent, 24),
-                if v.selected { "  ◀ filtered" } else { "" }
-            ));
+            let mark = if v.selected { "  ◀ filtered" } else { "" };
+            out.push_str(&row(&v.label, v.count, v.percent, mark));
         }
     }
     out.push_str("\nData quality\n");
