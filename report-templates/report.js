@@ -20,7 +20,7 @@
     try { data = JSON.parse(dataEl.textContent || '{}') || {}; } catch (err) { data = {}; }
   }
   // Every word shown comes from the data (src/domain.rs via src/report.rs's PageData).
-  var DIMS = ['license', 'status', 'activity', 'hub'];
+  var DIMS = Array.isArray(data.dim_order) ? data.dim_order.map(String) : [];
   var DIM_TITLES = data.dim_titles || {};
   var COLS = [];
   var COL_TITLES = {};
@@ -65,7 +65,7 @@
     var lab = labelsIn[d] || {};
     dimVals[j] = vals;
     dimLabels[j] = vals.map(function (v) { return typeof lab[v] === 'string' ? lab[v] : v; });
-    var src = column(d);
+    var src = (U.codes && Array.isArray(U.codes[d])) ? U.codes[d] : column(d);
     var a = new Uint8Array(n);
     for (var i = 0; i < n; i++) {
       var c = src[i];
@@ -118,12 +118,13 @@
   function enc(x) { return encodeURIComponent(x); }
 
   function parseHash(h) {
-    var s = { sel: dimVals.map(function (v) { return new Uint8Array(v.length); }), q: '', sortKey: 'name', sortDir: 'asc', user: null };
+    var s = { sel: dimVals.map(function (v) { return new Uint8Array(v.length); }), q: '', sortKey: 'name', sortDir: 'asc', user: null, ignored: [] };
     h = String(h || '').replace(/^#/, '');
     if (h === '') return s;
     h.split('&').forEach(function (part) {
+      if (part === '') return;
       var eq = part.indexOf('=');
-      if (eq < 0) return;
+      if (eq < 0) { s.ignored.push(dec(part)); return; }
       var key = dec(part.slice(0, eq)).trim().toLowerCase();
       var val = part.slice(eq + 1);
       var j = DIMS.indexOf(key);
@@ -131,6 +132,7 @@
         val.split(',').forEach(function (v) {
           var c = dimVals[j].indexOf(dec(v).trim().toLowerCase());
           if (c >= 0) s.sel[j][c] = 1;
+          else s.ignored.push(key + '=' + dec(v));
         });
       } else if (key === 'q') {
         s.q = dec(val);
@@ -141,13 +143,36 @@
         if (COLS.indexOf(k) >= 0) {
           s.sortKey = k;
           s.sortDir = (p[1] || '').trim().toLowerCase() === 'desc' ? 'desc' : 'asc';
+        } else {
+          s.ignored.push('sort=' + dec(val));
         }
       } else if (key === 'user') {
         var u = dec(val).trim();
         s.user = u === '' ? null : u;
+      } else {
+        s.ignored.push(key + '=' + dec(val));
       }
     });
     return s;
+  }
+
+  // A link's parts the page could not apply are said, not dropped.
+  var ignoredEl = null;
+  function showIgnored(list) {
+    if (!list.length) {
+      if (ignoredEl) ignoredEl.hidden = true;
+      return;
+    }
+    if (!ignoredEl) {
+      ignoredEl = el('p', 'warning');
+      ignoredEl.id = 'link-notice';
+      ignoredEl.setAttribute('role', 'status');
+      var anchor = byId('filters');
+      if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(ignoredEl, anchor);
+      else doc.body.insertBefore(ignoredEl, doc.body.firstChild);
+    }
+    ignoredEl.hidden = false;
+    ignoredEl.textContent = 'Ignored in the link: ' + list.join(', ') + '.';
   }
 
   function buildHash() {
@@ -163,15 +188,29 @@
     return parts.join('&');
   }
 
+  // How the next state change is recorded in the browser's history: 'push' (a new entry, so
+  // Back returns to the state before it), 'replace' (the current entry) or 'none' (the URL is
+  // left alone, while search text is still being typed).
+  var historyMode = 'push';
+
   function writeHash() {
+    if (historyMode === 'none') return;
     var h = buildHash();
     if (location.hash.replace(/^#/, '') === h) return;
     var base = location.href.split('#')[0];
+    var url = h === '' ? base : base + '#' + h;
     try {
-      history.replaceState(history.state, '', h === '' ? base : base + '#' + h);
+      if (historyMode === 'push') history.pushState(null, '', url);
+      else history.replaceState(history.state, '', url);
     } catch (err) {
       // Some browsers refuse history updates on file:// pages; the view still works.
     }
+  }
+
+  function recording(mode, f) {
+    var before = historyMode;
+    historyMode = mode;
+    try { f(); } finally { historyMode = before; }
   }
 
   function publicState() {
@@ -750,6 +789,8 @@
     state.sortKey = s.sortKey;
     state.sortDir = s.sortDir;
     var ui = s.user === null ? -1 : findUser(s.user);
+    if (s.user !== null && ui < 0) s.ignored.push('user=' + s.user + ' (no such user in this report)');
+    showIgnored(s.ignored);
     state.user = ui >= 0 ? state.user : null;
     syncControls();
     update(true);
@@ -820,10 +861,21 @@
 
   // ---------------------------------------------------------------- events
   if (searchEl) {
+    // Typing changes the list at once but not the history: the search is recorded as one entry
+    // when it is committed (Enter, leaving the box, or a pause in typing).
+    var searchTimer = 0;
+    var commitSearch = function () {
+      clearTimeout(searchTimer);
+      searchTimer = 0;
+      writeHash();
+    };
     searchEl.addEventListener('input', function () {
       state.q = searchEl.value;
-      update(true);
+      recording('none', function () { update(true); });
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(commitSearch, 700);
     });
+    searchEl.addEventListener('change', commitSearch);
   }
 
   if (filtersEl) {
@@ -944,11 +996,16 @@
     });
   }
 
-  window.addEventListener('hashchange', function () {
+  // Back and Forward (and a fragment typed into the address bar) show the state they carry,
+  // recording nothing new.
+  function fromLocation() {
     var h = location.hash.replace(/^#/, '');
     if (h !== '' && h.indexOf('=') === -1 && byId(dec(h))) return; // a plain in-page anchor
-    applyHash(h);
-  });
+    if (h === buildHash()) return;
+    recording('replace', function () { applyHash(h); });
+  }
+  window.addEventListener('popstate', fromLocation);
+  window.addEventListener('hashchange', fromLocation);
 
   var resizeQueued = false;
   window.addEventListener('resize', function () {
@@ -980,7 +1037,7 @@
   window.rollcall = api;
 
   theadH = thead ? thead.getBoundingClientRect().height : 0;
-  applyHash(location.hash);
+  recording('replace', function () { applyHash(location.hash); });
   if (measure()) render(true);
 
   api.ready = true;

@@ -233,6 +233,16 @@ impl FilterSet {
     }
 }
 
+/// The reminders bucket a count falls in, as the `--reminders` filter names it.
+pub(crate) fn reminder_bucket(count: i64) -> &'static str {
+    match count {
+        i64::MIN..=0 => "0",
+        1 => "1",
+        2 => "2",
+        _ => "3+",
+    }
+}
+
 /// The console's wording of a status slug ("Pending User Action").
 pub(crate) fn status_label(slug: &str) -> &'static str {
     match slug {
@@ -473,6 +483,14 @@ mod tests {
         assert!(
             err.len() < 200 && err.contains("100000 characters"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn reminder_buckets() {
+        assert_eq!(
+            [0, 1, 2, 3, 9].map(reminder_bucket),
+            ["0", "1", "2", "3+", "3+"]
         );
     }
 

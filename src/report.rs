@@ -24,13 +24,6 @@ use crate::store::cells;
 pub(crate) const EMBED_LIMIT: u64 = 200_000;
 /// Rejects listed in the page at most (all of them are in `rollcall rejects`).
 const REJECTS_LIMIT: usize = 1000;
-/// The dimensions the page filters on.
-const PAGE_DIMENSIONS: [Dimension; 4] = [
-    Dimension::License,
-    Dimension::Status,
-    Dimension::Activity,
-    Dimension::Hub,
-];
 
 const BUILTIN: Builtin = embed!("report-templates": "report.html.j2", "report.css", "report.js");
 
@@ -110,6 +103,9 @@ struct UserColumns {
     setup_at: Vec<Option<i64>>,
     data: Vec<Option<u8>>,
     data_at: Vec<Option<i64>>,
+    /// The SCIM and reminders values as indexes into `PageData::dims` (the columns above hold
+    /// the flag and the count the page shows).
+    codes: BTreeMap<&'static str, Vec<Option<usize>>>,
     dev0: Vec<usize>,
     devn: Vec<usize>,
 }
@@ -133,6 +129,8 @@ struct PageData {
     /// The export's columns in order; the CSV download's header is their keys.
     columns: Vec<Column>,
     dim_titles: BTreeMap<&'static str, &'static str>,
+    /// The dimensions the page filters on, in the console's order.
+    dim_order: Vec<&'static str>,
     /// The values of each dimension the page filters on, in the console's order.
     dims: BTreeMap<&'static str, Vec<&'static str>>,
     labels: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
@@ -274,10 +272,24 @@ fn page_data(
             u.activity
                 .push(code(Dimension::Activity, cell(activity, r)));
             u.hub.push(code(Dimension::Hub, cell(hub, r)));
-            u.reminders.push(match cell(reminders, r) {
+            let count = match cell(reminders, r) {
                 Cell::Int(i) => i,
                 _ => 0,
-            });
+            };
+            u.reminders.push(count);
+            let scim_code = match cell(scim, r) {
+                Cell::Bool(true) => Some(0),
+                Cell::Bool(false) => Some(1),
+                _ => None,
+            };
+            u.codes.entry("scim").or_default().push(scim_code);
+            let bucket = domain::reminder_bucket(count);
+            u.codes.entry("reminders").or_default().push(
+                Dimension::Reminders
+                    .values()
+                    .iter()
+                    .position(|v| *v == bucket),
+            );
             u.act.push(flag(&cell(act, r)));
             u.act_at.push(secs(&cell(act_at, r)));
             u.setup.push(flag(&cell(setup, r)));
@@ -328,11 +340,7 @@ fn page_data(
             d.hub.push(flag(hub));
         }
     }
-    let words: Vec<_> = vocabulary
-        .dimensions
-        .iter()
-        .filter(|w| PAGE_DIMENSIONS.iter().any(|d| d.name() == w.name))
-        .collect();
+    let words: Vec<_> = vocabulary.dimensions.iter().collect();
     Ok(PageData {
         columns: EXPORT_COLUMNS
             .iter()
@@ -340,6 +348,7 @@ fn page_data(
             .collect::<Result<_, _>>()
             .map_err(anyhow::Error::msg)?,
         dim_titles: words.iter().map(|w| (w.name, w.title)).collect(),
+        dim_order: words.iter().map(|w| w.name).collect(),
         dims: words.iter().map(|w| (w.name, w.values.clone())).collect(),
         labels: words
             .iter()

@@ -34,7 +34,7 @@ const CSV_HEADER: &str = "name,email,scim,last_used,license,status,activity,hub,
 
 /// A sample organisation, its truth and its report.
 struct Org {
-    _env: Env,
+    env: Env,
     truth: Vec<UserTruth>,
     out: PathBuf,
     url: String,
@@ -47,7 +47,7 @@ fn org() -> Org {
     env.ok(&["report", "--out", out.to_str().unwrap(), "--quiet"]);
     let url = file_url(&out.join("index.html"));
     Org {
-        _env: env,
+        env,
         truth: truth::sample(N, SEED),
         out,
         url,
@@ -1115,5 +1115,141 @@ fn screenshots_and_print() {
     println!("print: {}", path.display());
     page.eval("window.dispatchEvent(new Event('afterprint')); return true");
 
+    page.assert_clean(&offline(&o.url));
+}
+
+/// Issue #10's navigation: each filter change, committed search and opened detail is a history
+/// entry, so Back and Forward step through them; typing makes no entry per keystroke.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn back_and_forward_step_through_filters_search_and_details() {
+    let chrome = cdp::launch();
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    let entries = || page.eval("return history.length").as_u64().unwrap();
+    let start = entries();
+    let one = Sel::default().with("status", "pending");
+    let two = one.clone().with("hub", "never");
+    let three = two.clone().with("license", "assigned");
+    page.toggle("f-status-pending");
+    page.toggle("f-hub-never");
+    page.toggle("f-license-assigned");
+    page.expect_count("three filters", three.count(t), N);
+    assert_eq!(entries(), start + 3, "one entry per filter change");
+    // Typing "an" is one entry once committed (Enter/blur), not one per keystroke.
+    page.set_search("an");
+    page.eval("document.getElementById('search').blur(); return true");
+    let searched = three.clone().search("an");
+    page.expect_count("searched", searched.count(t), N);
+    page.wait_for(
+        "the search is committed",
+        "return history.length",
+        &json!(start + 4),
+    );
+    // A detail opens as its own entry.
+    let email = page.rendered_emails()[0].clone();
+    page.click(&format!("#users-table [data-email={} i]", js_str(&email)));
+    page.wait_for(
+        "the dialog opens",
+        "return document.getElementById('details').open",
+        &json!(true),
+    );
+    assert_eq!(entries(), start + 5);
+    let back = |what: &str, sel: &Sel, dialog: bool| {
+        page.eval("history.back(); return true");
+        page.wait_for(
+            what,
+            "return document.getElementById('details').open",
+            &json!(dialog),
+        );
+        page.expect_count(what, sel.count(t), N);
+    };
+    back("Back closes the detail", &searched, false);
+    back("Back undoes the search", &three, false);
+    assert_eq!(
+        page.eval_str("return document.getElementById('search').value"),
+        ""
+    );
+    back("Back unchecks license", &two, false);
+    back("Back unchecks hub", &one, false);
+    assert_eq!(
+        page.checked(),
+        ["f-status-pending".to_string()].into_iter().collect()
+    );
+    page.eval("history.forward(); return true");
+    page.expect_count("Forward checks hub again", two.count(t), N);
+    assert_eq!(entries(), start + 5, "stepping makes no new entries");
+    page.assert_clean(&offline(&o.url));
+}
+
+/// A link with values the page cannot apply says what it ignored instead of dropping it.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn a_link_with_unknown_state_says_what_was_ignored() {
+    let chrome = cdp::launch();
+    let o = org();
+    let url = format!(
+        "{}#status=pending,actve&colour=red&user=nobody%40example.com",
+        o.url
+    );
+    let page = Probe::open(&chrome, &url);
+    page.expect_count(
+        "the known part applies",
+        Sel::default().with("status", "pending").count(&o.truth),
+        N,
+    );
+    let notice = page.eval_str(
+        "const e = document.getElementById('link-notice'); return e && !e.hidden ? e.textContent : ''",
+    );
+    assert_eq!(
+        notice,
+        "Ignored in the link: status=actve, colour=red, user=nobody@example.com (no such user in this report)."
+    );
+    let visible = page.eval(
+        "const b = document.getElementById('link-notice').getBoundingClientRect(); return b.width > 0 && b.height > 0",
+    );
+    assert_eq!(visible, json!(true));
+    page.assert_clean(&offline(&o.url));
+}
+
+/// All six of the console's filter dimensions are in the page: SCIM and Reminders from a link
+/// (`3+` written as `3%2B`, as a browser encodes it) count what `rollcall summary` counts.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn scim_and_reminders_filter_like_the_summary() {
+    let chrome = cdp::launch();
+    let o = org();
+    let sel = Sel::default()
+        .with("scim", "no")
+        .with("reminders", "3+")
+        .with("reminders", "0");
+    let summary = o.env.json(&[
+        "summary",
+        "--format",
+        "json",
+        "--scim",
+        "no",
+        "--reminders",
+        "3+",
+        "--reminders",
+        "0",
+    ]);
+    let want = summary["matches"].as_u64().unwrap();
+    assert_eq!(
+        want,
+        sel.count(&o.truth),
+        "the CLI agrees with the generator"
+    );
+    assert!(want > 0 && want < N);
+    let page = Probe::open(&chrome, &format!("{}#scim=no&reminders=3%2B,0", o.url));
+    page.expect_count("scim=no, reminders 3+ or 0", want, N);
+    let checked = page.checked();
+    for id in ["f-scim-no", "f-reminders-3+", "f-reminders-0"] {
+        assert!(checked.contains(id), "{id} is checked: {checked:?}");
+    }
+    assert!(
+        page.eval_str("return document.getElementById('chart-reminders') ? 'yes' : ''") == "yes"
+    );
     page.assert_clean(&offline(&o.url));
 }
