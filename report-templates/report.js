@@ -619,10 +619,37 @@
     }
   }
 
+  // A chart bar's link `#dim=value` as [dimension index, value index], or null.
+  function barPair(href) {
+    var m = /^#([a-z]+)=([^&,]+)$/.exec(href);
+    if (!m) return null;
+    var j = DIMS.indexOf(m[1]);
+    var c = j < 0 ? -1 : dimVals[j].indexOf(dec(m[2]));
+    return c < 0 ? null : [j, c];
+  }
+
+  // Bars of selected values look selected: bold, outlined and ticked.
+  var barLinks = doc.querySelectorAll('svg.chart a[href^="#"]');
+  function syncBars() {
+    for (var k = 0; k < barLinks.length; k++) {
+      var a = barLinks[k];
+      var pair = barPair(a.getAttribute('href') || '');
+      if (!pair) continue;
+      var on = sel[pair[0]][pair[1]] === 1;
+      a.classList.toggle('sel', on);
+      var lbl = a.querySelector('.lbl');
+      if (lbl) {
+        var text = lbl.textContent.replace(/ \u2713$/, '');
+        lbl.textContent = on ? text + ' \u2713' : text;
+      }
+    }
+  }
+
   // Recompute, redraw and record the state in the URL.
   function update(resetScroll) {
     recompute();
     syncCounts();
+    syncBars();
     syncSortHeaders();
     if (resetScroll) {
       activePos = 0;
@@ -988,7 +1015,19 @@
       var href = a.getAttribute('href') || '';
       if (href.charAt(0) !== '#') return;
       e.preventDefault();
-      applyHash(href);
+      // A bar adds its value to the filters (or takes it away again); "all users" clears them.
+      var pair = barPair(href);
+      if (pair) {
+        sel[pair[0]][pair[1]] = sel[pair[0]][pair[1]] ? 0 : 1;
+        syncControls();
+        update(true);
+      } else if (href === '#') {
+        for (var j = 0; j < DIMS.length; j++) sel[j].fill(0);
+        syncControls();
+        update(true);
+      } else {
+        applyHash(href);
+      }
       var users = byId('users');
       if (users) users.scrollIntoView({ block: 'start' });
       var h = byId('users-h');

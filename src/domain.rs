@@ -388,13 +388,14 @@ pub(crate) const STAGES: [&str; 3] = [
     "Added Data in App",
 ];
 
-/// The funnel's steps as (key, label); each key's predicate is `queries/funnel/KEY.sql`.
+/// The funnel's steps as (key, label), labelled as the console labels the stages; each key's
+/// predicate is `queries/funnel/KEY.sql`. The last step's users are those Using Enpass.
 pub(crate) const FUNNEL: &[(&str, &str)] = &[
-    ("total", "Total users"),
-    ("assigned", "License assigned"),
-    ("activated", "Activated license"),
-    ("app_setup", "Completed app setup"),
-    ("using", "Added data (using Enpass)"),
+    ("total", "Total Users"),
+    ("assigned", "License Assigned"),
+    ("activated", "Activated License"),
+    ("app_setup", "Completed App Setup"),
+    ("using", "Added Data in App"),
 ];
 
 /// The console's device columns on the User Details page.

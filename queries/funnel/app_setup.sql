@@ -1,2 +1,2 @@
--- Completed app setup (without stage columns a using user has evidently done every stage)
+-- Completed App Setup (without stage columns a using user has evidently done every stage)
 license = 'assigned' AND coalesce(app_setup_completed, status = 'using')

@@ -1,2 +1,2 @@
--- License assigned
+-- License Assigned
 license = 'assigned'

@@ -1,2 +1,2 @@
--- Total users
+-- Total Users
 TRUE

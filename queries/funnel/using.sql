@@ -1,2 +1,2 @@
--- Added data (using Enpass)
+-- Added Data in App: the users Using Enpass
 status = 'using'

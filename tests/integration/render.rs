@@ -33,7 +33,7 @@ fn summary_text() {
     // By hand: 6 users, 5 licensed, 3 using by stages (Farah's Status says using but stages say pending).
     assert!(text.contains("6 of 6 users"), "{text}");
     assert!(
-        text.contains("Added data (using Enpass)           2   33.3%"),
+        text.contains("Added Data in App                   2   33.3%"),
         "{text}"
     );
     assert!(text.contains("1 rejected row (unknown-user 1)"), "{text}");

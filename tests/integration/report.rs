@@ -566,35 +566,40 @@ fn fragment_round_trip_sort_and_chart_links() {
     );
     pages.push(hand);
 
-    // The summary charts' bars are links that filter the list.
+    // The summary charts' bars are links that add their value to the filters (issue #10: they
+    // used to replace them), and a selected bar looks selected.
     let charts = Probe::open(&chrome, &o.url);
-    for (selector, sel) in [
-        (
-            "#summary a[href=\"#status=pending\"]",
-            Sel::default().with("status", "pending"),
-        ),
-        (
-            "#summary a[href=\"#license=assigned\"]",
-            Sel::default().with("license", "assigned"),
-        ),
-        (
-            "#summary a[href=\"#activity=never\"]",
-            Sel::default().with("activity", "never"),
-        ),
-        (
-            "#summary a[href=\"#hub=authenticated\"]",
-            Sel::default().with("hub", "authenticated"),
-        ),
+    let mut sel = Sel::default();
+    let mut ids = BTreeSet::new();
+    for (dim, value) in [
+        ("status", "pending"),
+        ("license", "assigned"),
+        ("activity", "never"),
+        ("status", "no-license"),
     ] {
-        charts.click(selector);
+        let selector = format!("#summary a[href=\"#{dim}={value}\"]");
+        charts.click(&selector);
+        sel = sel.with(dim, value);
+        ids.insert(format!("f-{dim}-{value}"));
         charts.expect_count(&format!("chart link {selector}"), sel.count(t), N);
-        let (dim, vals) = sel.dims.iter().next().unwrap();
+        assert_eq!(charts.checked(), ids, "a chart link adds its filter");
         assert_eq!(
-            charts.checked(),
-            BTreeSet::from([format!("f-{dim}-{}", vals[0])]),
-            "a chart link sets exactly its filter"
+            charts.eval(&format!(
+                "return document.querySelector({}).classList.contains('sel')",
+                js_str(&selector)
+            )),
+            json!(true),
+            "{selector} looks selected"
         );
     }
+    // A second click takes the value away again.
+    charts.click("#summary a[href=\"#status=pending\"]");
+    let sel = Sel::default()
+        .with("license", "assigned")
+        .with("activity", "never")
+        .with("status", "no-license");
+    charts.expect_count("a selected bar clicked again", sel.count(t), N);
+    assert!(!charts.checked().contains("f-status-pending"));
     pages.push(charts);
 
     page.assert_clean(&offline(&o.url));
