@@ -39,6 +39,8 @@
   var scimA = column('scim');
   var lastA = column('last_used');
   var remA = column('reminders');
+  var actA = column('act');
+  var setupA = column('setup');
   var STAGES = [
     [STAGE_LABELS[0], column('act'), column('act_at')],
     [STAGE_LABELS[1], column('setup'), column('setup_at')],
@@ -316,8 +318,14 @@
   // ---------------------------------------------------------------- filtering
   // One pass: search, then OR within a dimension and AND across them. A row failing exactly one
   // dimension still counts for that dimension's values (facet counts within the other filters).
+  var LI = DIMS.indexOf('license');
+  var ASSIGNED = LI >= 0 ? dimVals[LI].indexOf('assigned') : -1;
+  var USING = ST >= 0 ? dimVals[ST].indexOf('using') : -1;
+  var funnel = [0, 0, 0, 0, 0];
+
   function recompute() {
     var q = state.q.toLowerCase();
+    funnel.fill(0);
     var order = currentOrder();
     var nd = DIMS.length;
     var i, j, k, c;
@@ -348,12 +356,21 @@
           c = codes[j][i];
           if (c !== NONE) counts[j][c]++;
         }
+        // The funnel, as queries/funnel/*.sql define its steps.
+        if (LI >= 0 && codes[LI][i] === ASSIGNED) {
+          var using = ST >= 0 && codes[ST][i] === USING;
+          funnel[1]++;
+          if (actA[i] === 1 || (actA[i] == null && using)) funnel[2]++;
+          if (setupA[i] === 1 || (setupA[i] == null && using)) funnel[3]++;
+        }
+        if (ST >= 0 && codes[ST][i] === USING) funnel[4]++;
       } else if (fails === 1) {
         c = codes[failDim][i];
         if (c !== NONE) counts[failDim][c]++;
       }
     }
     viewLen = m;
+    funnel[0] = m;
   }
 
   // ---------------------------------------------------------------- CSV
@@ -645,11 +662,64 @@
     }
   }
 
+  // The summary cards count within the current filters and say which: the funnel within all of
+  // them, each breakdown within the others (as `rollcall summary` counts). A page that holds only
+  // part of its scope keeps the server's figures, which cover all of it.
+  function filtersText(except) {
+    var parts = [];
+    DIMS.forEach(function (d, j) {
+      if (j === except) return;
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimLabels[j][c]);
+      if (vals.length) parts.push(DIM_TITLES[d] + ': ' + vals.join(' or '));
+    });
+    if (state.q !== '') parts.push('search “' + state.q + '”');
+    return parts.join('; ');
+  }
+
+  function pct(count, base) {
+    return (base === 0 ? 0 : Math.round(count * 1000 / base) / 10).toFixed(1);
+  }
+
+  function syncChart(id, values, base, except) {
+    var cap = byId('cap-' + id);
+    var chart = byId('chart-' + id);
+    if (!cap || !chart) return;
+    var scope = filtersText(except);
+    var noun = base === 1 ? ' user' : ' users';
+    var text = 'Of ' + thousands(base) + noun + (scope === '' ? ' in scope.' : ' matching ' + scope + '.');
+    if (cap.textContent !== text) cap.textContent = text;
+    var bars = chart.querySelectorAll('.bar');
+    for (var k = 0; k < bars.length && k < values.length; k++) {
+      var b = bars[k];
+      var p = pct(values[k], base);
+      var val = b.querySelector('.val');
+      if (val) val.textContent = thousands(values[k]) + ' · ' + p + '%';
+      var fill = b.querySelector('.fill');
+      if (fill) fill.setAttribute('width', p + '%');
+      var lbl = b.querySelector('.lbl');
+      var name = lbl ? lbl.textContent.replace(/ \u2713$/, '') : '';
+      var link = b.tagName.toLowerCase() === 'a';
+      b.setAttribute('aria-label', name + ': ' + thousands(values[k]) + ' users, ' + p + '%' + (link ? '. Show them in the list.' : ''));
+    }
+  }
+
+  function syncCards() {
+    if (data.partial) return;
+    syncChart('funnel', funnel, viewLen, -1);
+    DIMS.forEach(function (d, j) {
+      var base = 0;
+      for (var c = 0; c < counts[j].length; c++) base += counts[j][c];
+      syncChart(d, Array.prototype.slice.call(counts[j]), base, j);
+    });
+  }
+
   // Recompute, redraw and record the state in the URL.
   function update(resetScroll) {
     recompute();
     syncCounts();
     syncBars();
+    syncCards();
     syncSortHeaders();
     if (resetScroll) {
       activePos = 0;

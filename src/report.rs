@@ -138,6 +138,9 @@ struct PageData {
     device_columns: [&'static str; 5],
     /// Users embedded (at most [`EMBED_LIMIT`]).
     n: u64,
+    /// Whether the scope has more users than were embedded: the page's own counts would then
+    /// cover only part of it, so its summary cards keep the server's figures.
+    partial: bool,
     u: UserColumns,
     d: DeviceColumns,
     platforms: Vec<String>,
@@ -359,6 +362,7 @@ fn page_data(
             .collect(),
         stages: vocabulary.stages,
         device_columns: vocabulary.device_columns,
+        partial: n < matches,
         n,
         u,
         d,

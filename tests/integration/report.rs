@@ -1258,3 +1258,67 @@ fn scim_and_reminders_filter_like_the_summary() {
     );
     page.assert_clean(&offline(&o.url));
 }
+
+/// The summary cards count within the current filters (the funnel within all of them, each
+/// breakdown within the others), as `rollcall summary` does for the same filters, and say so.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn summary_cards_count_within_the_filters() {
+    let chrome = cdp::launch();
+    let o = org();
+    let page = Probe::open(&chrome, &o.url);
+    page.toggle("f-status-pending");
+    page.toggle("f-hub-never");
+    let s = o.env.json(&[
+        "summary", "--format", "json", "--status", "pending", "--hub", "never",
+    ]);
+    page.expect_count("filtered", s["matches"].as_u64().unwrap(), N);
+    let bar_values = |chart: &str| -> Vec<u64> {
+        let texts = page.eval(&format!(
+            "return [...document.querySelectorAll('#chart-{chart} .val')].map(e => e.textContent)"
+        ));
+        texts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| numbers(t.as_str().unwrap())[0])
+            .collect()
+    };
+    let funnel: Vec<u64> = s["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        bar_values("funnel"),
+        funnel,
+        "the funnel within all filters"
+    );
+    let caption = page.eval_str("return document.getElementById('cap-funnel').textContent");
+    assert_eq!(
+        caption,
+        format!(
+            "Of {} users matching Status: Pending User Action; Enpass Hub authentication: Never Authenticated.",
+            s["matches"]
+        )
+    );
+    for facet in s["facets"].as_array().unwrap() {
+        let dim = facet["dimension"].as_str().unwrap();
+        let want: Vec<u64> = facet["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["count"].as_u64().unwrap())
+            .collect();
+        assert_eq!(bar_values(dim), want, "{dim} within the other filters");
+        let caption = page.eval_str(&format!(
+            "return document.getElementById('cap-{dim}').textContent"
+        ));
+        assert!(
+            caption.starts_with(&format!("Of {} user", facet["base"])),
+            "{dim}: {caption}"
+        );
+    }
+    page.assert_clean(&offline(&o.url));
+}
