@@ -997,6 +997,15 @@
     });
   }
 
+  // The skip link goes straight to the search box: the first thing to do with the list.
+  var skip = doc.querySelector('a.skip-link');
+  if (skip && searchEl) {
+    skip.addEventListener('click', function (e) {
+      e.preventDefault();
+      searchEl.focus();
+    });
+  }
+
   var dlBtn = byId('download');
   if (dlBtn) dlBtn.addEventListener('click', download);
 

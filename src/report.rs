@@ -46,6 +46,7 @@ impl Templates {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("urlpart", urlpart);
         let files = self.files.clone();
         env.set_loader(move |name| {
             files.find(name).map_err(|e| {
@@ -54,6 +55,20 @@ impl Templates {
         });
         env
     }
+}
+
+/// Percent-encodes text for one part of a URL fragment (as `encodeURIComponent` does), so an
+/// email holding `&` or `#` still names itself in `#user=…`.
+fn urlpart(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Header facts of the report.
@@ -505,6 +520,13 @@ pub(crate) fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_parts_encode_like_encode_uri_component() {
+        assert_eq!(urlpart("a&b#c@x.com"), "a%26b%23c%40x.com");
+        assert_eq!(urlpart("zoë"), "zo%C3%AB");
+        assert_eq!(urlpart("o'neil"), "o'neil");
+    }
 
     #[test]
     fn base64_known_vectors() {

@@ -23,6 +23,7 @@ const BUILTIN: Builtin = embed!("queries":
     "ingest/insert_devices.sql",
     "ingest/status_notices.sql",
     "ingest/stage_notices.sql",
+    "ingest/usage_notices.sql",
     "store/tables.sql",
     "store/schema_version.sql",
     "store/record_version.sql",

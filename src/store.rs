@@ -229,7 +229,11 @@ impl Store {
             ],
         )?;
         t.lap("derived users");
-        for file in ["ingest/status_notices.sql", "ingest/stage_notices.sql"] {
+        for file in [
+            "ingest/status_notices.sql",
+            "ingest/stage_notices.sql",
+            "ingest/usage_notices.sql",
+        ] {
             self.exec_file(file, &[Value::BigInt(id), Value::Text(users_name.clone())])?;
         }
 

@@ -83,6 +83,7 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
             "stage-disagreement",
             "whose Status column says using while a stage column says not done",
         ),
+        ("using-never-used", "Using Enpass with no use on record"),
     ] {
         let n = stored.iter().filter(|n| n.kind == kind).count();
         if n > 0 {

@@ -18,7 +18,7 @@ pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
 }
 
 /// Notices about single users, shown as a count and the first few.
-const PER_USER_NOTICES: [(&str, &str); 2] = [
+const PER_USER_NOTICES: [(&str, &str); 3] = [
     (
         "status-disagreement",
         "whose Status column disagrees with license and stages (the derived status is used)",
@@ -26,6 +26,10 @@ const PER_USER_NOTICES: [(&str, &str); 2] = [
     (
         "stage-disagreement",
         "whose Status column says using while a stage column says not done (the Status column is used: the export lacks the other stage columns)",
+    ),
+    (
+        "using-never-used",
+        "Using Enpass with no use on record (no Last Used on the row or any device)",
     ),
 ];
 

@@ -633,11 +633,21 @@ fn with_some_stage_columns_the_status_column_is_taken() {
     assert_eq!(got, ["using", "using", "pending"]);
     let s = env.json(&["summary", "--format", "json"]);
     let notices = s["quality"]["notices"].as_array().unwrap();
-    assert_eq!(notices.len(), 1, "{notices:?}");
-    assert_eq!(notices[0]["kind"], "stage-disagreement");
-    assert_eq!(notices[0]["line"], 3);
-    assert!(notices[0]["detail"]
+    let of_kind = |kind: &str| -> Vec<&serde_json::Value> {
+        notices.iter().filter(|n| n["kind"] == kind).collect()
+    };
+    let stage = of_kind("stage-disagreement");
+    assert_eq!(stage.len(), 1, "{notices:?}");
+    assert_eq!(stage[0]["line"], 3);
+    assert!(stage[0]["detail"]
         .as_str()
         .unwrap()
         .starts_with("Status column says using but Activated License says not done"));
+    // Neither using user has a Last Used: both are said (issue #10's "Using but never used").
+    let lines: Vec<&serde_json::Value> = of_kind("using-never-used")
+        .iter()
+        .map(|n| &n["line"])
+        .collect();
+    assert_eq!(lines, [&serde_json::json!(2), &serde_json::json!(3)]);
+    assert_eq!(notices.len(), 3, "{notices:?}");
 }

@@ -1322,3 +1322,61 @@ fn summary_cards_count_within_the_filters() {
     }
     page.assert_clean(&offline(&o.url));
 }
+
+/// Each email in the data-quality section opens that user's details.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn data_quality_emails_open_their_user() {
+    let chrome = cdp::launch();
+    let o = org();
+    let page = Probe::open(&chrome, &o.url);
+    let links =
+        page.eval("return document.querySelectorAll('#quality a[href^=\"#user=\"]').length");
+    assert!(
+        links.as_u64().unwrap() > 0,
+        "the sample has status disagreements"
+    );
+    let email =
+        page.eval_str("return document.querySelector('#quality a[href^=\"#user=\"]').textContent");
+    page.click("#quality a[href^=\"#user=\"]");
+    page.wait_for(
+        "the details dialog opens",
+        "return document.getElementById('details').open",
+        &json!(true),
+    );
+    let shown = page.eval_str("return document.getElementById('details').textContent");
+    assert!(shown.contains(&email), "the dialog shows {email}");
+    page.assert_clean(&offline(&o.url));
+}
+
+/// The first Tab reaches a skip link, and following it puts the keyboard in the search box
+/// (issue #10: it took 14 Tabs).
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn a_skip_link_leads_to_the_search_box() {
+    let chrome = cdp::launch();
+    let o = org();
+    let page = Probe::open(&chrome, &o.url);
+    let key = |k: &str, code: i64| {
+        for kind in ["rawKeyDown", "keyUp"] {
+            page.call(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": k, "code": k, "windowsVirtualKeyCode": code}),
+            );
+        }
+    };
+    key("Tab", 9);
+    assert_eq!(
+        page.eval_str("return document.activeElement.textContent"),
+        "Skip to the users list"
+    );
+    let shown = page.eval("const b = document.activeElement.getBoundingClientRect(); return b.top >= 0 && b.height > 0");
+    assert_eq!(shown, json!(true), "the focused skip link is visible");
+    key("Enter", 13);
+    page.wait_for(
+        "the search box has the focus",
+        "return document.activeElement.id",
+        &json!("search"),
+    );
+    page.assert_clean(&offline(&o.url));
+}
