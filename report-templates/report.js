@@ -699,8 +699,10 @@
       if (fill) fill.setAttribute('width', p + '%');
       var lbl = b.querySelector('.lbl');
       var name = lbl ? lbl.textContent.replace(/ \u2713$/, '') : '';
-      var link = b.tagName.toLowerCase() === 'a';
-      b.setAttribute('aria-label', name + ': ' + thousands(values[k]) + ' users, ' + p + '%' + (link ? '. Show them in the list.' : ''));
+      // A link is named by its visible text; a bar that is not a link is an image with a label.
+      if (b.tagName.toLowerCase() !== 'a') {
+        b.setAttribute('aria-label', name + ': ' + thousands(values[k]) + ' users, ' + p + '%');
+      }
     }
   }
 

@@ -1380,3 +1380,58 @@ fn a_skip_link_leads_to_the_search_box() {
     );
     page.assert_clean(&offline(&o.url));
 }
+
+/// axe-core (npm, pinned; `.ci/run` installs it and sets `ROLLCALL_AXE_JS`) finds no violation of
+/// impact serious or critical under WCAG 2.1 AA: on the first view, a filtered view, each kind of
+/// user details and the phone-sized view.
+#[test]
+#[ignore = "needs Chromium and axe-core (ROLLCALL_AXE_JS); .ci/run runs ignored tests"]
+fn axe_finds_no_serious_violations() {
+    let axe_path = std::env::var("ROLLCALL_AXE_JS")
+        .expect("ROLLCALL_AXE_JS must name axe.min.js (npm install axe-core@4.14.1; .ci/run does)");
+    let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js readable");
+    let chrome = cdp::launch();
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    // DevTools evaluation is not page script, so the page's CSP does not stop it.
+    page.call("Runtime.evaluate", json!({ "expression": axe }));
+    let check = |what: &str| {
+        let found = page.eval(
+            "const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+             return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+               .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))",
+        );
+        let found: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(found.is_empty(), "{what}: {found:#?}");
+    };
+    check("first view");
+    page.toggle("f-status-pending");
+    check("filtered view");
+    page.toggle("f-status-pending");
+    for status in ["no-license", "pending", "using"] {
+        let u = t.iter().find(|u| u.status == status).unwrap();
+        page.set_search(&u.email);
+        page.click(&format!("#users-table [data-email={} i]", js_str(&u.email)));
+        page.wait_for(
+            "the details open",
+            "return document.getElementById('details').open",
+            &json!(true),
+        );
+        check(&format!("{status} details"));
+        page.press_escape();
+        page.wait_for(
+            "the details close",
+            "return document.getElementById('details').open",
+            &json!(false),
+        );
+    }
+    page.set_search("");
+    page.set_viewport(390, 844, 3.0, true);
+    check("390 px");
+}
