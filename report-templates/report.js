@@ -406,17 +406,84 @@
     return lines.join('\n') + '\n';
   }
 
-  function download() {
-    var blob = new Blob([csvText()], { type: 'text/csv;charset=utf-8' });
+  // Downloads are auditable: the file name says which snapshot and filters, and a manifest (the
+  // fields of `rollcall export`'s, with the CSV's SHA-256 computed here) can be saved beside it.
+  var META = data.meta || {};
+  function downloadName() {
+    var parts = ['rollcall', 'snapshot-' + (META.snapshot ? META.snapshot.id : '')];
+    DIMS.forEach(function (d, j) {
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+      if (vals.length) parts.push(d + '-' + vals.join('+'));
+    });
+    if (state.q !== '') parts.push('search-' + state.q);
+    return parts.join('_').replace(/[^A-Za-z0-9._+-]+/g, '-').slice(0, 180) + '.csv';
+  }
+
+  function save(text, name, type) {
+    var blob = new Blob([text], { type: type });
     var url = URL.createObjectURL(blob);
     var a = doc.createElement('a');
     a.href = url;
-    a.download = 'rollcall-users.csv';
+    a.download = name;
     a.hidden = true;
     doc.body.appendChild(a);
     a.click();
     doc.body.removeChild(a);
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  var dlStatus = byId('download-status');
+  function said(text) { if (dlStatus) dlStatus.textContent = text; }
+
+  function download() {
+    var name = downloadName();
+    save(csvText(), name, 'text/csv;charset=utf-8');
+    said('Saved ' + thousands(viewLen) + (viewLen === 1 ? ' user' : ' users') + ' to ' + name + '.');
+  }
+
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+      return (b < 16 ? '0' : '') + b.toString(16);
+    }).join('');
+  }
+
+  function downloadManifest() {
+    var name = downloadName();
+    var bytes = new TextEncoder().encode(csvText());
+    if (!window.crypto || !crypto.subtle) {
+      said('This browser cannot compute SHA-256 here; use users.csv and manifest.json beside the report.');
+      return;
+    }
+    crypto.subtle.digest('SHA-256', bytes).then(function (digest) {
+      var dims = {};
+      DIMS.forEach(function (d, j) {
+        var vals = [];
+        for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+        if (vals.length) dims[d] = vals;
+      });
+      var manifest = {
+        tool: 'rollcall',
+        version: META.tool_version,
+        written_by: 'the report page (rollcall report), for the CSV download of its current view',
+        snapshot: META.snapshot,
+        as_of: META.as_of,
+        window_days: META.window_days,
+        scope: META.scope,
+        filters: { description: describe(), dimensions: dims, search: state.q === '' ? null : state.q },
+        sort: state.sortKey + (state.sortDir === 'desc' ? ':desc' : ''),
+        columns: COLS,
+        format: 'csv',
+        formula_guard: true,
+        rows: viewLen,
+        files: [{ file: name, bytes: bytes.length, sha256: hex(digest) }],
+        inputs: META.inputs
+      };
+      save(JSON.stringify(manifest, null, 2) + '\n', name + '.manifest.json', 'application/json');
+      said('Saved the manifest of ' + name + ' (' + thousands(viewLen) + (viewLen === 1 ? ' user' : ' users') + ', SHA-256 ' + hex(digest).slice(0, 12) + '…).');
+    }, function (err) {
+      said('Could not compute the SHA-256: ' + err);
+    });
   }
 
   // ---------------------------------------------------------------- DOM helpers
@@ -1010,6 +1077,8 @@
 
   var dlBtn = byId('download');
   if (dlBtn) dlBtn.addEventListener('click', download);
+  var mfBtn = byId('download-manifest');
+  if (mfBtn) mfBtn.addEventListener('click', downloadManifest);
 
   if (thead) {
     thead.addEventListener('click', function (e) {

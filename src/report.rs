@@ -71,7 +71,7 @@ fn urlpart(text: &str) -> String {
     out
 }
 
-/// Header facts of the report.
+/// Header facts of the report, also embedded in the page for the manifest of its downloads.
 #[derive(Debug, Clone, Serialize)]
 struct Meta {
     tool_version: &'static str,
@@ -153,6 +153,8 @@ struct PageData {
     device_columns: [&'static str; 5],
     /// Users embedded (at most [`EMBED_LIMIT`]).
     n: u64,
+    /// The report's provenance, for the manifest the page writes beside a download.
+    meta: Option<Meta>,
     /// Whether the scope has more users than were embedded: the page's own counts would then
     /// cover only part of it, so its summary cards keep the server's figures.
     partial: bool,
@@ -170,22 +172,24 @@ fn gather(reader: &Reader, filters: &FilterSet, title: &str) -> Result<ReportDat
     let rejects_total = rejects.len();
     rejects.truncate(REJECTS_LIMIT);
     let vocabulary = Vocabulary::new(scope.window_days);
-    let data = page_data(reader, filters, summary.matches, &vocabulary)?;
+    let mut data = page_data(reader, filters, summary.matches, &vocabulary)?;
     let embedded = data.n;
+    let meta = Meta {
+        tool_version: crate::VERSION,
+        snapshot: scope.snapshot.clone(),
+        as_of: scope.as_of,
+        window_days: scope.window_days,
+        scope: filters.describe(),
+        total_in_snapshot: summary.total,
+        scope_rows: summary.matches,
+        embedded_rows: embedded,
+        truncated: embedded < summary.matches,
+        inputs: reader.inputs()?,
+    };
+    data.meta = Some(meta.clone());
     Ok(ReportData {
         title: title.to_string(),
-        meta: Meta {
-            tool_version: crate::VERSION,
-            snapshot: scope.snapshot.clone(),
-            as_of: scope.as_of,
-            window_days: scope.window_days,
-            scope: filters.describe(),
-            total_in_snapshot: summary.total,
-            scope_rows: summary.matches,
-            embedded_rows: embedded,
-            truncated: embedded < summary.matches,
-            inputs: reader.inputs()?,
-        },
+        meta,
         summary,
         vocabulary,
         rejects,
@@ -377,6 +381,7 @@ fn page_data(
             .collect(),
         stages: vocabulary.stages,
         device_columns: vocabulary.device_columns,
+        meta: None,
         partial: n < matches,
         n,
         u,

@@ -833,31 +833,65 @@ fn csv_text_and_download() {
             json!({"behavior": "allow", "downloadPath": dir, "eventsEnabled": true}),
         )
         .expect("Browser.setDownloadBehavior");
+    // Its name carries the snapshot and the filters; a status line says what was written.
+    let name = "rollcall_snapshot-1_status-pending_hub-never.csv";
     page.click("#download");
-    let file = downloads.path().join("rollcall-users.csv");
+    let saved = wait_for_download(downloads.path(), name, filtered.len());
+    assert!(
+        saved == filtered,
+        "the downloaded file differs from csvText():\n{}",
+        first_difference(&saved, &filtered)
+    );
+    assert_eq!(
+        page.eval_str("return document.getElementById('download-status').textContent"),
+        format!("Saved {} users to {name}.", rows.len())
+    );
+    // The manifest beside it: export's fields, with the SHA-256 the page computed of the CSV.
+    page.click("#download-manifest");
+    let manifest: Value = serde_json::from_str(&wait_for_download(
+        downloads.path(),
+        &format!("{name}.manifest.json"),
+        10,
+    ))
+    .expect("the manifest is JSON");
+    assert_eq!(manifest["files"][0]["file"], name);
+    assert_eq!(manifest["files"][0]["bytes"], saved.len());
+    assert_eq!(manifest["files"][0]["sha256"], sha256_hex(saved.as_bytes()));
+    assert_eq!(manifest["rows"], rows.len());
+    assert_eq!(manifest["snapshot"]["id"], 1);
+    assert_eq!(
+        manifest["filters"]["dimensions"],
+        json!({"status": ["pending"], "hub": ["never"]})
+    );
+    assert_eq!(manifest["formula_guard"], true);
+    let users_sha = sha256_hex(users_csv.as_bytes());
+    let report_manifest: Value = serde_json::from_str(&read(&o.out.join("manifest.json"))).unwrap();
+    assert_eq!(
+        manifest["inputs"], report_manifest["inputs"],
+        "the same input provenance"
+    );
+    assert_ne!(users_sha, manifest["files"][0]["sha256"]);
+
+    page.assert_clean(&offline(&o.url));
+}
+
+/// Waits until the browser has saved `name` in `dir` with at least `min_len` bytes; its text.
+fn wait_for_download(dir: &Path, name: &str, min_len: usize) -> String {
+    let file = dir.join(name);
     let deadline = Instant::now() + WAIT;
-    while !file.exists()
-        || std::fs::read(&file).map(|b| b.len() as u64).unwrap_or(0) < filtered.len() as u64
-    {
-        let listing: Vec<_> = std::fs::read_dir(downloads.path())
+    while !file.exists() || std::fs::metadata(&file).map_or(0, |m| m.len()) < min_len as u64 {
+        let listing: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
             .collect();
         assert!(
             Instant::now() < deadline,
-            "#download saved no rollcall-users.csv within {WAIT:?}; the folder holds {listing:?}"
+            "no download {name} within {WAIT:?}; the folder holds {listing:?}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let saved = read(&file);
-    assert!(
-        saved == filtered,
-        "the downloaded file differs from csvText():\n{}",
-        first_difference(&saved, &filtered)
-    );
-
-    page.assert_clean(&offline(&o.url));
+    read(&file)
 }
 
 fn first_difference(a: &str, b: &str) -> String {
