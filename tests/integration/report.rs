@@ -1469,3 +1469,59 @@ fn axe_finds_no_serious_violations() {
     page.set_viewport(390, 844, 3.0, true);
     check("390 px");
 }
+
+/// Funnel steps that are not links look different from those that are by more than a shade:
+/// striped (a cue without colour), with stripes that contrast at least 3:1 with the track.
+#[test]
+#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+fn funnel_steps_that_are_not_links_are_striped() {
+    let chrome = cdp::launch();
+    let o = org();
+    let page = Probe::open(&chrome, &o.url);
+    let fills = page.eval(
+        "const f = s => [...document.querySelectorAll(s)].map(e => getComputedStyle(e).fill);
+         return {links: f('#chart-funnel a .fill'), plain: f('#chart-funnel .nolink .fill')}",
+    );
+    let links = fills["links"].as_array().unwrap();
+    let plain = fills["plain"].as_array().unwrap();
+    assert!(!links.is_empty() && !plain.is_empty(), "{fills}");
+    assert!(
+        plain
+            .iter()
+            .all(|f| f.as_str().unwrap().starts_with("url(")),
+        "{fills}"
+    );
+    assert!(
+        links
+            .iter()
+            .all(|f| f.as_str().unwrap().starts_with("rgb(")),
+        "{fills}"
+    );
+    // The stripe against the track, by WCAG's relative luminance.
+    let rgb = |css: &str| -> [f64; 3] {
+        let n = numbers(css);
+        [n[0] as f64, n[1] as f64, n[2] as f64]
+    };
+    let stripe =
+        page.eval_str("return getComputedStyle(document.querySelector('#hatch .stripe')).fill");
+    let track = page
+        .eval_str("return getComputedStyle(document.querySelector('#chart-funnel .track')).fill");
+    let luminance = |c: [f64; 3]| {
+        let lin = |v: f64| {
+            let s = v / 255.0;
+            if s <= 0.03928 {
+                s / 12.92
+            } else {
+                ((s + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+    };
+    let (a, b) = (luminance(rgb(&stripe)), luminance(rgb(&track)));
+    let ratio = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+    assert!(
+        ratio >= 3.0,
+        "stripe {stripe} on track {track}: {ratio:.2}:1"
+    );
+    page.assert_clean(&offline(&o.url));
+}
