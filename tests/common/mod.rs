@@ -54,6 +54,18 @@ impl Env {
 
     /// The binary as a `std` command: every run of `rollcall` in the tests is built here (start
     /// long-running ones with [`process::spawn`]).
+    /// A new environment whose database holds one snapshot of one licensed user,
+    /// `dee@example.com`, as of 2026-11-27: the start of tests about the database itself.
+    pub fn with_one_user() -> Env {
+        let env = Env::new();
+        env.ingest(
+            "Name,Email,License\nDee,dee@example.com,Assigned\n",
+            None,
+            "2026-11-27T00:00:00Z",
+        );
+        env
+    }
+
     pub fn std_cmd(&self) -> std::process::Command {
         self.std_cmd_capped(None)
     }

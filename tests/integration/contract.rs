@@ -164,12 +164,7 @@ fn invisible_characters_and_typos_are_rejected_with_line_and_detail() {
 
 #[test]
 fn a_database_held_by_another_program_names_its_pid() {
-    let env = Env::new();
-    env.ingest(
-        "Name,Email,License\nA,a@example.com,Assigned\n",
-        None,
-        "2026-11-26T12:00:00Z",
-    );
+    let env = Env::with_one_user();
     // This test process holds the file with DuckDB, as a Python notebook would.
     let holder = duckdb::Connection::open(env.db()).unwrap();
     let users = env.write("u.csv", "Name,Email,License\nB,b@example.com,Assigned\n");

@@ -96,12 +96,7 @@ fn an_old_database_is_backed_up_and_upgraded_in_place() {
 
 #[test]
 fn a_database_from_a_newer_rollcall_is_refused() {
-    let env = Env::new();
-    env.ingest(
-        "Name,Email,License\nDee,dee@example.com,Assigned\n",
-        None,
-        "2026-11-27T00:00:00Z",
-    );
+    let env = Env::with_one_user();
     let conn = duckdb::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "INSERT INTO schema_version VALUES (99, TIMESTAMP '2030-01-01 00:00:00', '9.0.0')",
@@ -131,12 +126,7 @@ fn a_database_from_a_newer_rollcall_is_refused() {
 
 #[test]
 fn a_new_database_starts_at_the_current_schema() {
-    let env = Env::new();
-    env.ingest(
-        "Name,Email,License\nDee,dee@example.com,Assigned\n",
-        None,
-        "2026-11-27T00:00:00Z",
-    );
+    let env = Env::with_one_user();
     let conn = duckdb::Connection::open(env.db()).unwrap();
     let versions: Vec<i64> = conn
         .prepare("SELECT version FROM schema_version ORDER BY version")
