@@ -982,16 +982,30 @@
     return parts.join(' · ');
   }
 
+  // A cell whose email may wrap only after its @ and dots, never inside a word.
+  function emailCell(email) {
+    var td = el('td', 'email');
+    email.split(/(?<=[@.])/).forEach(function (part, k) {
+      if (k > 0) td.appendChild(doc.createElement('wbr'));
+      td.appendChild(doc.createTextNode(part));
+    });
+    return td;
+  }
+
   function beforePrint() {
     if (printing || !printRows) return;
     printing = true;
+    // The header of every printed page (report.css reads it in @page).
+    var head = (doc.title || 'Onboarding report') + ' · snapshot #' + (META.snapshot ? META.snapshot.id : '') +
+      ' · as of ' + (META.as_of || '').replace('T', ' ').replace('Z', ' UTC') + ' · ' + describe();
+    doc.documentElement.style.setProperty('--print-head', JSON.stringify(head));
     var cap = Math.min(viewLen, PRINT_CAP);
     var frag = doc.createDocumentFragment();
     for (var p = 0; p < cap; p++) {
       var i = view[p];
       var tr = doc.createElement('tr');
       tr.appendChild(el('td', null, hasText(names[i]) ? names[i] : '—'));
-      tr.appendChild(el('td', null, typeof emails[i] === 'string' ? emails[i] : ''));
+      tr.appendChild(emailCell(typeof emails[i] === 'string' ? emails[i] : ''));
       tr.appendChild(el('td', null, scimText(i)));
       tr.appendChild(el('td', null, shortTime(lastA[i]) || 'Never'));
       tr.appendChild(el('td', null, label(0, i)));

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::common::cdp;
 use crate::common::probe::{file_url, js_str, numbers, offline, Probe};
 use crate::common::truth::{self, Sel, UserTruth};
+use crate::common::{cdp, process};
 use crate::common::{csp_of, read, sha256_hex, Env, WAIT};
 
 const N: u64 = 600;
@@ -1524,4 +1524,88 @@ fn funnel_steps_that_are_not_links_are_striped() {
         "stripe {stripe} on track {track}: {ratio:.2}:1"
     );
     page.assert_clean(&offline(&o.url));
+}
+
+/// The printout (Chromium's print to PDF, read back with poppler's `pdftotext`; `pdftoppm`
+/// keeps the page images beside the screenshots): every page names the report, snapshot and
+/// filters and is numbered, no screen-only instruction is printed, and every email of the
+/// printed list stays whole on one line.
+#[test]
+#[ignore = "needs Chromium and poppler-utils (pdftotext, pdftoppm); .ci/run runs ignored tests"]
+fn the_printout_says_what_it_is_on_every_page() {
+    let chrome = cdp::launch();
+    let o = org();
+    let t = &o.truth;
+    let page = Probe::open(&chrome, &o.url);
+    let sel = Sel::default().with("status", "pending");
+    page.toggle("f-status-pending");
+    page.expect_count("pending", sel.count(t), N);
+    let r = page.call(
+        "Page.printToPDF",
+        json!({"preferCSSPageSize": true, "printBackground": false}),
+    );
+    let pdf = cdp::base64(r["data"].as_str().expect("PDF data"));
+    let dir = screenshot_dir();
+    let pdf_path = dir.join("report-print-pending.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let text_path = dir.join("report-print-pending.txt");
+    let run = |program: &str, args: &[&str]| {
+        let out = process::spawn(program, std::process::Command::new(program).args(args))
+            .wait_with_output();
+        assert!(
+            out.status.success(),
+            "{program}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        "pdftotext",
+        &[
+            "-layout",
+            pdf_path.to_str().unwrap(),
+            text_path.to_str().unwrap(),
+        ],
+    );
+    run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "50",
+            pdf_path.to_str().unwrap(),
+            dir.join("report-print-pending").to_str().unwrap(),
+        ],
+    );
+    let text = read(&text_path);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    for (i, p) in pages.iter().enumerate() {
+        assert!(
+            p.contains("snapshot #1") && p.contains("Status: Pending User Action"),
+            "page {} lacks the header:\n{p}",
+            i + 1
+        );
+        assert!(
+            p.contains(&format!("Page {} of {}", i + 1, pages.len())),
+            "page {} lacks its number:\n{p}",
+            i + 1
+        );
+    }
+    assert!(
+        !text.contains("Select a bar"),
+        "a screen-only instruction was printed"
+    );
+    assert!(
+        !text.contains("Striped steps"),
+        "a screen-only note was printed"
+    );
+    for email in sel.emails(t) {
+        assert!(
+            text.to_lowercase().contains(&email),
+            "{email} is not whole on one line of the printout"
+        );
+    }
 }
