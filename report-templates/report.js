@@ -999,6 +999,7 @@
     var head = (doc.title || 'Onboarding report') + ' · snapshot #' + (META.snapshot ? META.snapshot.id : '') +
       ' · as of ' + (META.as_of || '').replace('T', ' ').replace('Z', ' UTC') + ' · ' + describe();
     doc.documentElement.style.setProperty('--print-head', JSON.stringify(head));
+    doc.body.classList.toggle('print-detail', !!(dlg && dlg.open));
     var cap = Math.min(viewLen, PRINT_CAP);
     var frag = doc.createDocumentFragment();
     for (var p = 0; p < cap; p++) {
@@ -1033,6 +1034,7 @@
   function afterPrint() {
     if (!printing) return;
     printing = false;
+    doc.body.classList.remove('print-detail');
     if (printRows) printRows.replaceChildren();
     if (printNote) printNote.textContent = '';
     openedForPrint.forEach(function (d) { d.open = false; });

@@ -1609,3 +1609,69 @@ fn the_printout_says_what_it_is_on_every_page() {
         );
     }
 }
+
+/// With a user's details open, printing prints that user's page (stages, reminders) and not the
+/// list or the summary.
+#[test]
+#[ignore = "needs Chromium and poppler-utils (pdftotext); .ci/run runs ignored tests"]
+fn printing_with_details_open_prints_the_user() {
+    let chrome = cdp::launch();
+    let o = org();
+    let t = &o.truth;
+    let u = t
+        .iter()
+        .find(|u| u.status == "pending" && u.reminders_sent >= 1)
+        .unwrap();
+    let page = Probe::open(
+        &chrome,
+        &format!("{}#user={}", o.url, u.email.replace('@', "%40")),
+    );
+    page.wait_for(
+        "the details open from the link",
+        "return document.getElementById('details').open",
+        &json!(true),
+    );
+    let r = page.call("Page.printToPDF", json!({"preferCSSPageSize": true}));
+    let pdf = cdp::base64(r["data"].as_str().expect("PDF data"));
+    let dir = screenshot_dir();
+    let pdf_path = dir.join("report-print-details.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let text_path = dir.join("report-print-details.txt");
+    let out = process::spawn(
+        "pdftotext",
+        std::process::Command::new("pdftotext").args([
+            "-layout",
+            pdf_path.to_str().unwrap(),
+            text_path.to_str().unwrap(),
+        ]),
+    )
+    .wait_with_output();
+    assert!(out.status.success());
+    let text = read(&text_path);
+    assert!(
+        text.to_lowercase().contains(&u.email.to_lowercase()),
+        "{text}"
+    );
+    for words in [
+        "Pending User Action",
+        "Activated License",
+        "Completed App Setup",
+        "Added Data in App",
+    ] {
+        assert!(text.contains(words), "the printout lacks {words}:\n{text}");
+    }
+    assert!(
+        !text.contains("Onboarding funnel"),
+        "the summary was printed:\n{text}"
+    );
+    let others = t
+        .iter()
+        .filter(|o| o.email != u.email)
+        .filter(|o| text.to_lowercase().contains(&o.email.to_lowercase()))
+        .count();
+    assert_eq!(others, 0, "other users were printed");
+    assert!(
+        text.split('\u{c}').filter(|p| !p.trim().is_empty()).count() <= 2,
+        "one user, one or two pages"
+    );
+}
