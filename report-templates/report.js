@@ -598,23 +598,28 @@
     tr.setAttribute('aria-rowindex', String(p + 2));
     tr.setAttribute('data-pos', String(p));
     tr.setAttribute('data-email', typeof emails[i] === 'string' ? emails[i] : '');
+    // Each cell names its column (k-KEY): the phone layout turns a row into a card from them.
     var nm = names[i];
-    if (hasText(nm)) cell(tr, nm, null, true); else cell(tr, '—', 'none');
-    cell(tr, typeof emails[i] === 'string' ? emails[i] : '', null, true);
-    cell(tr, scimText(i));
+    if (hasText(nm)) cell(tr, nm, 'k-name', true); else cell(tr, '—', 'k-name none');
+    // The email sits in a span so that hover and focus can show it whole over its neighbours.
+    var em = typeof emails[i] === 'string' ? emails[i] : '';
+    var emTd = cell(tr, '', 'k-email');
+    emTd.title = em;
+    emTd.appendChild(el('span', null, em));
+    cell(tr, scimText(i), 'k-scim');
     var lu = shortTime(lastA[i]);
-    if (lu) cell(tr, lu); else cell(tr, 'Never', 'none');
-    cell(tr, label(0, i));
-    var st = cell(tr, '');
+    if (lu) cell(tr, lu, 'k-last_used'); else cell(tr, 'Never', 'k-last_used none');
+    cell(tr, label(0, i), 'k-license');
+    var st = cell(tr, '', 'k-status');
     var code = codes[ST] ? codes[ST][i] : NONE;
     if (code === NONE) {
       st.textContent = '—';
     } else {
       st.appendChild(el('span', 'badge s-' + dimVals[ST][code], dimLabels[ST][code]));
     }
-    cell(tr, label(2, i), null, true);
-    cell(tr, label(3, i));
-    cell(tr, String(reminders(i)), 'num');
+    cell(tr, label(2, i), 'k-activity', true);
+    cell(tr, label(3, i), 'k-hub');
+    cell(tr, String(reminders(i)), 'k-reminders_sent num');
     return tr;
   }
 
@@ -828,7 +833,7 @@
     var start = typeof dev0[i] === 'number' ? dev0[i] : 0;
     var count = typeof devn[i] === 'number' ? devn[i] : 0;
     var wrap = el('div', 'table-wrap');
-    var t = el('table', 'plain');
+    var t = el('table', 'plain stack');
     var cap = el('caption', 'sr-only', 'Devices of ' + (hasText(emails[i]) ? emails[i] : 'this user'));
     t.appendChild(cap);
     var th = el('thead');
@@ -841,17 +846,23 @@
     th.appendChild(hr);
     t.appendChild(th);
     var tb = el('tbody');
+    // Each cell carries its heading: on a phone the rows stack as labelled blocks (report.css).
+    function dcell(tr, col, text, cls) {
+      var td = el('td', cls || null, text);
+      td.setAttribute('data-label', DEVICE_TITLES[col]);
+      tr.appendChild(td);
+    }
     for (var k = start; k < start + count; k++) {
       var tr = el('tr');
       var nm = dName[k];
-      tr.appendChild(el('td', hasText(nm) ? null : 'muted', hasText(nm) ? nm : '—'));
+      dcell(tr, 0, hasText(nm) ? nm : '—', hasText(nm) ? null : 'muted');
       var pi = dPlat[k];
-      tr.appendChild(el('td', null, typeof pi === 'number' && hasText(platforms[pi]) ? platforms[pi] : '—'));
+      dcell(tr, 1, typeof pi === 'number' && hasText(platforms[pi]) ? platforms[pi] : '—');
       var vi = dVer[k];
-      tr.appendChild(el('td', null, typeof vi === 'number' && hasText(versions[vi]) ? versions[vi] : '—'));
-      tr.appendChild(el('td', null, longTime(dLast[k]) || 'Never'));
+      dcell(tr, 2, typeof vi === 'number' && hasText(versions[vi]) ? versions[vi] : '—');
+      dcell(tr, 3, longTime(dLast[k]) || 'Never');
       var hb = dHub[k];
-      tr.appendChild(el('td', null, hb === 1 || hb === true ? 'Yes' : (hb === 0 || hb === false ? 'No' : '—')));
+      dcell(tr, 4, hb === 1 || hb === true ? 'Yes' : (hb === 0 || hb === false ? 'No' : '—'));
       tb.appendChild(tr);
     }
     t.appendChild(tb);

@@ -47,6 +47,7 @@ impl Templates {
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("urlpart", urlpart);
+        env.add_filter("breakable", breakable);
         let files = self.files.clone();
         env.set_loader(move |name| {
             files.find(name).map_err(|e| {
@@ -69,6 +70,19 @@ fn urlpart(text: &str) -> String {
         }
     }
     out
+}
+
+/// An email, escaped, that may wrap only after its `@` and dots (`<wbr>`), never inside a word:
+/// narrow screens and printouts keep each part whole.
+fn breakable(text: &str) -> minijinja::Value {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (k, part) in text.split_inclusive(['@', '.']).enumerate() {
+        if k > 0 {
+            out.push_str("<wbr>");
+        }
+        out.push_str(&minijinja::HtmlEscape(part).to_string());
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// Header facts of the report, also embedded in the page for the manifest of its downloads.
@@ -531,6 +545,16 @@ mod tests {
         assert_eq!(urlpart("a&b#c@x.com"), "a%26b%23c%40x.com");
         assert_eq!(urlpart("zoë"), "zo%C3%AB");
         assert_eq!(urlpart("o'neil"), "o'neil");
+    }
+
+    #[test]
+    fn emails_break_only_after_at_and_dots_and_stay_escaped() {
+        assert_eq!(
+            breakable("a.b@x.com").to_string(),
+            "a.<wbr>b@<wbr>x.<wbr>com"
+        );
+        assert_eq!(breakable("<i>@x").to_string(), "&lt;i&gt;@<wbr>x");
+        assert_eq!(breakable("").to_string(), "");
     }
 
     #[test]
