@@ -30,6 +30,15 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// Parses a wait (`ingest --wait`): a duration as [`parse_duration`] reads it, or zero (`0`,
+/// `0s`, `0ms`) for "do not wait".
+pub(crate) fn parse_wait(text: &str) -> Result<Duration, String> {
+    if matches!(text.trim(), "0" | "0s" | "0ms") {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(text).map_err(|e| format!("{e} (or 0 not to wait)"))
+}
+
 fn expected_duration(text: &str) -> String {
     format!("'{text}': expected a duration such as 60s, 5m or 1500ms")
 }
@@ -192,6 +201,20 @@ mod tests {
         assert_eq!(show_duration(ms(3000)), "3 s");
         assert_eq!(show_duration(ms(1500)), "1.5 s");
         assert_eq!(show_duration(ms(250)), "250 ms");
+    }
+
+    #[test]
+    fn waits() {
+        for zero in ["0", "0s", " 0ms "] {
+            assert_eq!(parse_wait(zero), Ok(Duration::ZERO), "{zero}");
+        }
+        assert_eq!(parse_wait("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_wait("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(
+            parse_wait("soon"),
+            Err("'soon': expected a duration such as 60s, 5m or 1500ms (or 0 not to wait)".into())
+        );
+        assert!(parse_wait("-1s").is_err());
     }
 
     #[test]

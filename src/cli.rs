@@ -106,6 +106,11 @@ pub(crate) struct IngestArgs {
     /// other consoles (examples in queries/maps/).
     #[arg(long, value_name = "FILE")]
     pub(crate) map: Option<PathBuf>,
+    /// How long to wait for the database while another process has it open (e.g. 30s, 2m,
+    /// 1500ms): a running `rollcall serve` lets go of it and answers 503 until the snapshot is
+    /// written. 0 fails at once (exit 3).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub(crate) wait: String,
 }
 
 #[derive(Debug, Args)]

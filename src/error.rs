@@ -2,6 +2,7 @@
 //! Everything else is an `anyhow::Error` with context naming the file or flag.
 
 use std::fmt;
+use std::time::Duration;
 
 /// A problem with an input file as a whole (missing, empty, binary, wrong encoding, no email column):
 /// one line that starts with the file's name. Exit code 2.
@@ -37,9 +38,27 @@ pub(crate) enum Failure {
     /// `--strict` saw rejects: nothing was written.
     #[error("{0}")]
     Rejected(String),
-    /// Another process holds the database.
-    #[error("database is in use by another process{}: {path}; wait for it to finish or use another --db", .pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
-    Busy { path: String, pid: Option<u32> },
+    /// Another process holds the database (or, for a writer, another writer waits for it), and
+    /// still did after `waited` (an ingest's `--wait`; `None`: not waited for).
+    #[error("{}", busy_text(path, *pid, *waited))]
+    Busy {
+        path: String,
+        pid: Option<u32>,
+        waited: Option<Duration>,
+    },
+}
+
+fn busy_text(path: &str, pid: Option<u32>, waited: Option<Duration>) -> String {
+    let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
+    match waited {
+        None => format!(
+            "database is in use by another process{who}: {path}; wait for it to finish or use another --db"
+        ),
+        Some(w) => format!(
+            "database is in use by another process{who}: {path}; still in use after waiting {} (--wait); try again later, wait longer or use another --db",
+            crate::bounds::show_duration(w)
+        ),
+    }
 }
 
 /// Exit codes, documented in README.

@@ -20,7 +20,10 @@ pub(crate) fn bar(enabled: bool, total: u64, message: &'static str) -> ProgressB
 }
 
 /// A spinner for a step whose length is unknown (filing a snapshot), with the same rules.
-pub(crate) fn spinner(enabled: bool, message: &'static str) -> ProgressBar {
+pub(crate) fn spinner(
+    enabled: bool,
+    message: impl Into<std::borrow::Cow<'static, str>>,
+) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

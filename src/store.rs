@@ -22,6 +22,7 @@ use crate::output::{CsvOut, Grid, Kind};
 use crate::sql::{Param, Sql, Stmt};
 
 mod copy;
+pub(crate) mod handover;
 mod schema;
 mod staged;
 
@@ -104,6 +105,43 @@ impl Store {
                 schema::upgrade(&writer, found)?;
                 drop(writer);
                 Store::connect(path, access, sql)
+            }
+        }
+    }
+
+    /// Opens the database for writing, by the hand-over protocol (see [`handover`]): announces
+    /// this writer in the marker that makes a server let go of the file, waits up to `wait` for
+    /// other writers and for readers to close, and fails with [`Failure::Busy`] after that.
+    /// `on_wait` is called once, with the PID in the way when known, if it has to wait.
+    pub(crate) fn open_writer(
+        path: &Path,
+        sql: Sql,
+        wait: Duration,
+        on_wait: &mut dyn FnMut(Option<u32>),
+    ) -> Result<Writer> {
+        let patience = handover::Patience::new(wait);
+        let claim = handover::Claim::take(path, &patience, on_wait)?;
+        let mut waiting = false;
+        loop {
+            match Store::open(path, Access::ReadWrite, sql.clone()) {
+                Ok(store) => {
+                    return Ok(Writer {
+                        store,
+                        _claim: claim,
+                    })
+                }
+                Err(e) => match e.downcast_ref::<Failure>() {
+                    Some(Failure::Busy { pid, .. }) => {
+                        if !waiting {
+                            waiting = true;
+                            on_wait(*pid);
+                        }
+                        if !patience.pause() {
+                            return Err(handover::busy(path, *pid, &patience));
+                        }
+                    }
+                    _ => return Err(e),
+                },
             }
         }
     }
@@ -563,6 +601,21 @@ impl Store {
     }
 }
 
+/// The database open for writing, with the writer's hand-over marker: the connection closes
+/// before the marker goes (fields drop in order), so a server that sees the marker gone can
+/// open the file at once.
+pub(crate) struct Writer {
+    store: Store,
+    _claim: handover::Claim,
+}
+
+impl std::ops::Deref for Writer {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
 /// Rows of a streamed result, converted to plain cells only when asked for.
 pub(crate) struct Batch<'a>(&'a RecordBatch);
 
@@ -625,6 +678,7 @@ fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {
         return Failure::Busy {
             path: path.display().to_string(),
             pid,
+            waited: None,
         }
         .into();
     }

@@ -10,7 +10,7 @@ use crate::cli::IngestArgs;
 use crate::error::Failure;
 use crate::ingest::{parse, IngestOptions, Parsed, NEAR_MISS};
 use crate::model::Reject;
-use crate::store::{Access, Store};
+use crate::store::Store;
 use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
@@ -18,6 +18,8 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         Some(t) => super::parse_instant("--as-of", t)?,
         None => Utc::now(),
     };
+    let wait =
+        crate::bounds::parse_wait(&a.wait).map_err(|e| Failure::Usage(format!("--wait {e}")))?;
     let timer = crate::util::Timer::start();
     // Parse before touching the database: a bad file must leave no trace, not even a new empty file.
     let parsed = parse(&IngestOptions {
@@ -63,7 +65,21 @@ pub(super) fn run(ctx: &Ctx, a: IngestArgs) -> Result<()> {
         .into());
     }
     timer.lap("parsed");
-    let store = Store::open(&ctx.db, Access::ReadWrite, ctx.sql.clone())?;
+    // Only now, with the input checked, does the hand-over start: a server answers 503 from
+    // here until the snapshot is written, so this is kept as short as it can be.
+    let mut waiting = None;
+    let store = Store::open_writer(&ctx.db, ctx.sql.clone(), wait, &mut |pid| {
+        let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
+        waiting = Some(crate::progress::spinner(
+            !ctx.quiet,
+            format!("waiting for another process{who} to close the database"),
+        ));
+    });
+    if let Some(spinner) = waiting {
+        spinner.finish_and_clear();
+    }
+    let store = store?;
+    timer.lap("database open");
     let spinner = crate::progress::spinner(!ctx.quiet, "writing the snapshot");
     let written = store.write_snapshot(&parsed, a.label.as_deref(), as_of, Utc::now());
     spinner.finish_and_clear();

@@ -146,6 +146,25 @@ impl Env {
         self.ok(&args)
     }
 
+    /// `rollcall <args>` (an ingest) with the test pause before its commit, once it says it is
+    /// pausing: its data is written and the commit (and the database lock) is pending.
+    pub fn paused_ingest(&self, pause_ms: u32, args: &[&str]) -> process::Running {
+        use std::io::BufRead;
+        let mut child = process::spawn(
+            "a paused rollcall ingest",
+            self.std_cmd()
+                .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", pause_ms.to_string())
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped()),
+        );
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        assert!(line.contains("pausing"), "{line}");
+        child
+    }
+
     /// Writes a sample organisation with the binary and ingests it; returns the folder.
     pub fn sample(&self, users: u64, seed: u64) -> PathBuf {
         let dir = self.path(&format!("sample-{users}-{seed}"));

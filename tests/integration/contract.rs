@@ -168,7 +168,10 @@ fn a_database_held_by_another_program_names_its_pid() {
     // This test process holds the file with DuckDB, as a Python notebook would.
     let holder = duckdb::Connection::open(env.db()).unwrap();
     let users = env.write("u.csv", "Name,Email,License\nB,b@example.com,Assigned\n");
-    let err = env.fails(&["ingest", "--users", users.to_str().unwrap()], 3);
+    let err = env.fails(
+        &["ingest", "--users", users.to_str().unwrap(), "--wait", "0"],
+        3,
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains(&format!(

@@ -1,11 +1,10 @@
 //! Issue 2: ingest of user and device exports into snapshots, rejects, atomicity, locking.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use serde_json::json;
 
-use crate::common::process::{spawn, Running};
+use crate::common::process::spawn;
 use crate::common::{emails, read, truth, Env};
 
 const AS_OF: &str = "2026-11-26T12:00:00Z";
@@ -469,8 +468,7 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
     let dir = env.path("big");
     env.ok(&["sample", "--users", "50000", "--out", dir.to_str().unwrap()]);
     // Wait until the data is written and the commit is pending, then kill -9.
-    let mut child = paused_ingest(
-        &env,
+    let mut child = env.paused_ingest(
         60_000,
         &[
             "ingest",
@@ -502,8 +500,11 @@ fn sigkill_mid_ingest_keeps_previous_snapshot() {
 fn a_second_writer_gets_one_clear_line() {
     let env = Env::new();
     let p = env.write("users.csv", "Email,License\na@example.com,Assigned\n");
-    let mut holder = paused_ingest(&env, 20_000, &["ingest", "--users", p.to_str().unwrap()]);
-    let err = env.fails(&["ingest", "--users", p.to_str().unwrap()], 3);
+    let mut holder = env.paused_ingest(20_000, &["ingest", "--users", p.to_str().unwrap()]);
+    let err = env.fails(
+        &["ingest", "--users", p.to_str().unwrap(), "--wait", "0"],
+        3,
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains(&format!(
@@ -513,23 +514,6 @@ fn a_second_writer_gets_one_clear_line() {
         "{err}"
     );
     holder.kill_now();
-}
-
-/// `rollcall <args>` (an ingest) with the test pause before its commit, once it says it is
-/// pausing: its data is written and the commit (and the database lock) is pending.
-fn paused_ingest(env: &Env, pause_ms: u32, args: &[&str]) -> Running {
-    let mut child = spawn(
-        "a paused rollcall ingest",
-        env.std_cmd()
-            .env("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS", pause_ms.to_string())
-            .args(args)
-            .stderr(Stdio::piped()),
-    );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    assert!(line.contains("pausing"), "{line}");
-    child
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod common;
 
 mod contract;
 mod export_db;
+mod handover;
 mod ingest;
 mod parquet;
 mod query;
