@@ -1,5 +1,9 @@
-/* rollcall report: the interactive users list. Reads the embedded JSON (#rollcall-data) and
-   never touches the network; no eval, no inline handlers, no innerHTML with data. */
+/* rollcall report: the interactive users list. One front-end, two data sources: the static
+   report reads its embedded data (#rollcall-data) and never touches the network; served by
+   `rollcall serve` (data.served) it keeps the same controls, table, charts and details but asks
+   the JSON API for each page of rows, the counts and a user's details, so filtering, search,
+   sorting and paging run in SQL over the whole snapshot. No eval, no inline handlers, no
+   innerHTML with data. */
 (function () {
   'use strict';
 
@@ -19,6 +23,10 @@
   if (dataEl) {
     try { data = JSON.parse(dataEl.textContent || '{}') || {}; } catch (err) { data = {}; }
   }
+  // Served: rows come from the API a page at a time (see "served" below).
+  var SERVED = data.served === true;
+  var API = SERVED ? String(data.api || '/api/') : '';
+  var PAGE_SIZE = 50;
   // Every word shown comes from the data (src/domain.rs via src/report.rs's PageData).
   var DIMS = Array.isArray(data.dim_order) ? data.dim_order.map(String) : [];
   var DIM_TITLES = data.dim_titles || {};
@@ -68,7 +76,8 @@
     dimVals[j] = vals;
     dimLabels[j] = vals.map(function (v) { return typeof lab[v] === 'string' ? lab[v] : v; });
     var src = (U.codes && Array.isArray(U.codes[d])) ? U.codes[d] : column(d);
-    var a = new Uint8Array(n);
+    // Served, rows arrive as pages: the codes grow with them.
+    var a = SERVED ? [] : new Uint8Array(n);
     for (var i = 0; i < n; i++) {
       var c = src[i];
       a[i] = (typeof c === 'number' && c >= 0 && c < vals.length && c < NONE) ? c : NONE;
@@ -115,12 +124,16 @@
   var state = { q: '', sortKey: 'name', sortDir: 'asc', user: null };
   var view = new Int32Array(n);
   var viewLen = 0;
+  // Served: the page of rows shown, and what the API said of the whole filtered list.
+  var served = { page: 1, total: 0, inSnapshot: 0, seq: 0, fixed: [], keepPage: false, error: null };
+  // Users matching the filters: all of them are in `view` for the static page, one page served.
+  function matching() { return SERVED ? served.total : viewLen; }
 
   function dec(x) { try { return decodeURIComponent(x); } catch (err) { return ''; } }
   function enc(x) { return encodeURIComponent(x); }
 
   function parseHash(h) {
-    var s = { sel: dimVals.map(function (v) { return new Uint8Array(v.length); }), q: '', sortKey: 'name', sortDir: 'asc', user: null, ignored: [] };
+    var s = { sel: dimVals.map(function (v) { return new Uint8Array(v.length); }), q: '', sortKey: 'name', sortDir: 'asc', user: null, ignored: [], page: 1, fixed: [] };
     h = String(h || '').replace(/^#/, '');
     if (h === '') return s;
     h.split('&').forEach(function (part) {
@@ -151,6 +164,13 @@
       } else if (key === 'user') {
         var u = dec(val).trim();
         s.user = u === '' ? null : u;
+      } else if (SERVED && key === 'page') {
+        var pg = +dec(val);
+        if (pg >= 1 && pg === Math.floor(pg)) s.page = pg;
+        else s.ignored.push('page=' + dec(val));
+      } else if (SERVED && (key === 'snapshot' || key === 'as-of' || key === 'window-days')) {
+        // The scope of the whole page: the server rendered it, the API is asked with it.
+        s.fixed.push([key, dec(val)]);
       } else {
         s.ignored.push(key + '=' + dec(val));
       }
@@ -178,7 +198,7 @@
   }
 
   function buildHash() {
-    var parts = [];
+    var parts = SERVED ? served.fixed.map(function (kv) { return kv[0] + '=' + enc(kv[1]); }) : [];
     DIMS.forEach(function (d, j) {
       var vals = [];
       for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(enc(dimVals[j][c]));
@@ -186,6 +206,7 @@
     });
     if (state.q !== '') parts.push('q=' + enc(state.q));
     if (!(state.sortKey === 'name' && state.sortDir === 'asc')) parts.push('sort=' + state.sortKey + ':' + state.sortDir);
+    if (SERVED && served.page > 1) parts.push('page=' + served.page);
     if (state.user !== null) parts.push('user=' + enc(state.user));
     return parts.join('&');
   }
@@ -195,12 +216,18 @@
   // left alone, while search text is still being typed).
   var historyMode = 'push';
 
+  // The state's place in the URL: the fragment of a static page, the query string when served
+  // (so a link to a served view is shareable and the server renders its scope).
+  function currentState() {
+    return SERVED ? location.search.replace(/^\?/, '') : location.hash.replace(/^#/, '');
+  }
+
   function writeHash() {
     if (historyMode === 'none') return;
     var h = buildHash();
-    if (location.hash.replace(/^#/, '') === h) return;
-    var base = location.href.split('#')[0];
-    var url = h === '' ? base : base + '#' + h;
+    if (currentState() === h) return;
+    var base = SERVED ? location.pathname : location.href.split('#')[0];
+    var url = h === '' ? base : base + (SERVED ? '?' : '#') + h;
     try {
       if (historyMode === 'push') history.pushState(null, '', url);
       else history.replaceState(history.state, '', url);
@@ -225,6 +252,7 @@
     out.q = state.q;
     out.sort = state.sortKey + ':' + state.sortDir;
     out.user = state.user;
+    if (SERVED) out.page = served.page;
     return out;
   }
 
@@ -436,7 +464,20 @@
   var dlStatus = byId('download-status');
   function said(text) { if (dlStatus) dlStatus.textContent = text; }
 
+  // Served: the server streams every page of the current view, guarded, with its manifest.
+  function serverDownload(route, what) {
+    var a = doc.createElement('a');
+    a.href = route + '?' + apiQuery();
+    a.download = '';
+    a.hidden = true;
+    doc.body.appendChild(a);
+    a.click();
+    doc.body.removeChild(a);
+    said('Downloading ' + what + ' of ' + thousands(served.total) + (served.total === 1 ? ' user' : ' users') + ' (every page of this view).');
+  }
+
   function download() {
+    if (SERVED) { serverDownload('/export.csv', 'the CSV'); return; }
     var name = downloadName();
     save(csvText(), name, 'text/csv;charset=utf-8');
     said('Saved ' + thousands(viewLen) + (viewLen === 1 ? ' user' : ' users') + ' to ' + name + '.');
@@ -449,6 +490,7 @@
   }
 
   function downloadManifest() {
+    if (SERVED) { serverDownload('/export.manifest.json', 'the manifest'); return; }
     var name = downloadName();
     var bytes = new TextEncoder().encode(csvText());
     if (!window.crypto || !crypto.subtle) {
@@ -546,7 +588,17 @@
         e.classList.toggle('zero', counts[j][c] === 0);
       }
     }
-    if (countEl) countEl.textContent = thousands(viewLen) + ' of ' + thousands(n) + (n === 1 ? ' user' : ' users');
+    if (!countEl) return;
+    if (!SERVED) {
+      countEl.textContent = thousands(viewLen) + ' of ' + thousands(n) + (n === 1 ? ' user' : ' users');
+    } else if (served.error) {
+      countEl.textContent = served.error;
+    } else {
+      var first = (served.page - 1) * PAGE_SIZE;
+      countEl.textContent = (viewLen === 0 ? 'None' : 'Showing ' + thousands(first + 1) + '–' + thousands(first + viewLen)) +
+        ' of ' + thousands(served.total) + ' matching ' + (served.total === 1 ? 'user' : 'users') +
+        ' (' + thousands(served.inSnapshot) + ' in the snapshot)';
+    }
   }
 
   // ---------------------------------------------------------------- table (virtualised)
@@ -780,7 +832,7 @@
 
   function syncCards() {
     if (data.partial) return;
-    syncChart('funnel', funnel, viewLen, -1);
+    syncChart('funnel', funnel, matching(), -1);
     DIMS.forEach(function (d, j) {
       var base = 0;
       for (var c = 0; c < counts[j].length; c++) base += counts[j][c];
@@ -788,8 +840,17 @@
     });
   }
 
-  // Recompute, redraw and record the state in the URL.
+  // Recompute, redraw and record the state in the URL. Served, the page asks the API instead
+  // and redraws when the answer comes (a change of filters, search or sort goes to page 1).
   function update(resetScroll) {
+    if (SERVED) {
+      if (resetScroll && !served.keepPage) served.page = 1;
+      syncSortHeaders();
+      syncBars();
+      writeHash();
+      load();
+      return;
+    }
     recompute();
     syncCounts();
     syncBars();
@@ -814,6 +875,10 @@
   var emailIndex = null;
 
   function findUser(email) {
+    if (SERVED) {
+      var p = poolIndex.get(String(email).toLowerCase());
+      return p === undefined ? -1 : p;
+    }
     if (!emailIndex) {
       emailIndex = new Map();
       for (var i = 0; i < n; i++) {
@@ -922,6 +987,11 @@
 
   function openDetails(i) {
     if (!dlg || i < 0 || i >= n) return;
+    if (SERVED && !detailLoaded[i]) {
+      // A row shows the list's columns; the stages and devices come with the user's details.
+      openServedUser(emails[i], false);
+      return;
+    }
     fillDetails(i);
     state.user = typeof emails[i] === 'string' ? emails[i] : null;
     if (!dlg.open) {
@@ -959,12 +1029,39 @@
   }
 
   // ---------------------------------------------------------------- applying a URL fragment
+  var firstFixed = null;
   function applyHash(h) {
     var s = parseHash(h);
     for (var j = 0; j < DIMS.length; j++) sel[j].set(s.sel[j]);
     state.q = s.q;
     state.sortKey = s.sortKey;
     state.sortDir = s.sortDir;
+    if (SERVED) {
+      var fixed = JSON.stringify(s.fixed);
+      if (firstFixed === null) firstFixed = fixed;
+      else if (fixed !== firstFixed) {
+        // Back or Forward to another snapshot or as-of: the server renders that scope.
+        location.reload();
+        return;
+      }
+      served.fixed = s.fixed;
+      served.page = s.page;
+      lastIgnored = s.ignored;
+      showIgnored(s.ignored);
+      // The user named by the state (if any) is recorded again once their details are shown.
+      state.user = null;
+      syncControls();
+      served.keepPage = true;
+      try { update(true); } finally { served.keepPage = false; }
+      if (s.user !== null) {
+        var known = findUser(s.user);
+        if (known >= 0 && detailLoaded[known]) openDetails(known);
+        else openServedUser(s.user, true);
+      } else {
+        closeDetails();
+      }
+      return;
+    }
     var ui = s.user === null ? -1 : findUser(s.user);
     if (s.user !== null && ui < 0) s.ignored.push('user=' + s.user + ' (no such user in this report)');
     showIgnored(s.ignored);
@@ -973,6 +1070,264 @@
     update(true);
     if (ui >= 0) openDetails(ui);
     else closeDetails();
+  }
+
+
+  // ---------------------------------------------------------------- served: the JSON API
+  // Rows, counts and details come from `rollcall serve`'s API. Rows already seen are kept in the
+  // same columns the static page uses (a pool keyed by email), so the table, the details and
+  // the print view draw them with the same code.
+  var poolIndex = new Map();
+  var detailLoaded = [];
+  var lastIgnored = [];
+  var retryTimer = 0;
+
+  function secsOf(text) {
+    if (typeof text !== 'string') return null;
+    var t = Date.parse(text);
+    return isNaN(t) ? null : Math.floor(t / 1000);
+  }
+
+  function dictIndex(list, value) {
+    if (!hasText(value)) return null;
+    var k = list.indexOf(value);
+    if (k < 0) { list.push(value); k = list.length - 1; }
+    return k;
+  }
+
+  // One user of /api/users (or the head of /api/user) into the pool; returns its index.
+  function addUser(u) {
+    var em = typeof u.email === 'string' ? u.email : '';
+    var key = em.toLowerCase();
+    var i = poolIndex.get(key);
+    if (i === undefined) {
+      i = n++;
+      poolIndex.set(key, i);
+    }
+    names[i] = typeof u.name === 'string' ? u.name : null;
+    emails[i] = em;
+    lcName[i] = typeof u.name === 'string' ? u.name.toLowerCase() : '';
+    lcEmail[i] = key;
+    scimA[i] = u.scim === true ? 1 : (u.scim === false ? 0 : null);
+    lastA[i] = secsOf(u.last_used);
+    var rem = typeof u.reminders_sent === 'number' ? u.reminders_sent : 0;
+    remA[i] = rem;
+    DIMS.forEach(function (d, j) {
+      var v;
+      if (d === 'scim') v = u.scim === true ? 'yes' : (u.scim === false ? 'no' : null);
+      else if (d === 'reminders') v = rem <= 0 ? '0' : (rem >= 3 ? '3+' : String(rem));
+      else v = u[d];
+      var c = typeof v === 'string' ? dimVals[j].indexOf(v) : -1;
+      codes[j][i] = c >= 0 ? c : NONE;
+    });
+    return i;
+  }
+
+  // /api/user's details (stages, devices) into the pool, for the details dialog.
+  function addDetail(d) {
+    var i = addUser(d);
+    (Array.isArray(d.stages) ? d.stages : []).forEach(function (st, k) {
+      if (!STAGES[k]) return;
+      STAGES[k][1][i] = st.done === true ? 1 : (st.done === false ? 0 : null);
+      STAGES[k][2][i] = secsOf(st.at);
+    });
+    var devs = Array.isArray(d.devices) ? d.devices : [];
+    dev0[i] = dName.length;
+    devn[i] = devs.length;
+    devs.forEach(function (v) {
+      dName.push(typeof v.device_name === 'string' ? v.device_name : null);
+      dPlat.push(dictIndex(platforms, v.platform));
+      dVer.push(dictIndex(versions, v.enpass_version));
+      dLast.push(secsOf(v.last_used));
+      dHub.push(v.hub_authenticated === true ? 1 : (v.hub_authenticated === false ? 0 : null));
+    });
+    detailLoaded[i] = true;
+    return i;
+  }
+
+  // The API's parameters for the current view: scope, filters, search and sort.
+  function apiQuery() {
+    var parts = served.fixed.map(function (kv) { return kv[0] + '=' + enc(kv[1]); });
+    DIMS.forEach(function (d, j) {
+      var vals = [];
+      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(enc(dimVals[j][c]));
+      if (vals.length) parts.push(d + '=' + vals.join(','));
+    });
+    if (state.q !== '') parts.push('search=' + enc(state.q));
+    parts.push('sort=' + state.sortKey + (state.sortDir === 'desc' ? ':desc' : ''));
+    return parts.join('&');
+  }
+
+  function fixedQuery() {
+    return served.fixed.map(function (kv) { return '&' + kv[0] + '=' + enc(kv[1]); }).join('');
+  }
+
+  // GET a JSON route; a refusal becomes an Error carrying the status, the API's words and
+  // Retry-After.
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+      return r.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (err) { body = null; }
+        if (!r.ok) {
+          var e = new Error(body && typeof body.error === 'string' ? body.error : 'HTTP ' + r.status);
+          e.status = r.status;
+          e.retryAfter = +(r.headers.get('Retry-After') || 0);
+          throw e;
+        }
+        return body || {};
+      });
+    });
+  }
+
+  // Asks for the current page and the counts; only the latest answer is drawn.
+  function load() {
+    var seq = ++served.seq;
+    clearTimeout(retryTimer);
+    var q = apiQuery();
+    if (grid) grid.setAttribute('aria-busy', 'true');
+    Promise.all([
+      getJSON(API + 'users?' + q + '&columns=' + COLS.join(',') + '&offset=' + (served.page - 1) * PAGE_SIZE + '&limit=' + PAGE_SIZE),
+      getJSON(API + 'summary?' + q)
+    ]).then(function (r) {
+      if (seq !== served.seq) return;
+      served.error = null;
+      var list = r[0];
+      var users = Array.isArray(list.users) ? list.users : [];
+      view = new Int32Array(users.length);
+      for (var k = 0; k < users.length; k++) view[k] = addUser(users[k]);
+      viewLen = users.length;
+      served.total = typeof list.total === 'number' ? list.total : viewLen;
+      served.inSnapshot = typeof list.users_in_snapshot === 'number' ? list.users_in_snapshot : served.total;
+      var pages = Math.max(1, Math.ceil(served.total / PAGE_SIZE));
+      if (served.page > pages && served.total > 0) {
+        // A link past the last page (the data changed): show the last one.
+        served.page = pages;
+        recording('replace', function () { writeHash(); });
+        load();
+        return;
+      }
+      fromSummary(r[1]);
+      if (grid) grid.removeAttribute('aria-busy');
+      syncCounts();
+      syncBars();
+      syncCards();
+      syncPager();
+      if (activePos >= viewLen) activePos = Math.max(0, viewLen - 1);
+      render(true);
+    }, function (err) {
+      if (seq !== served.seq) return;
+      if (grid) grid.removeAttribute('aria-busy');
+      if (err && err.status === 503) {
+        // The database is being handed to an ingest, or a query ran out of time: try again.
+        var wait = Math.max(1, Math.min(30, err.retryAfter || 1));
+        served.error = 'The database is busy (' + err.message + '); trying again in ' + wait + ' s…';
+        retryTimer = setTimeout(load, wait * 1000);
+      } else {
+        served.error = 'Could not load the users: ' + (err && err.message ? err.message : String(err));
+      }
+      syncCounts();
+    });
+  }
+
+  // /api/summary's facet counts (each within the other filters) and funnel into the page's.
+  function fromSummary(sum) {
+    for (var j = 0; j < DIMS.length; j++) counts[j].fill(0);
+    (Array.isArray(sum.facets) ? sum.facets : []).forEach(function (f) {
+      var j = DIMS.indexOf(f.dimension);
+      if (j < 0) return;
+      (f.values || []).forEach(function (v) {
+        var c = dimVals[j].indexOf(v.value);
+        if (c >= 0) counts[j][c] = v.count;
+      });
+    });
+    var steps = Array.isArray(sum.funnel) ? sum.funnel : [];
+    for (var k = 0; k < funnel.length; k++) funnel[k] = steps[k] && typeof steps[k].count === 'number' ? steps[k].count : 0;
+  }
+
+  // A user's details by email (a row's click, or user= in the URL).
+  function openServedUser(email, fromLink) {
+    getJSON(API + 'user?email=' + enc(email) + fixedQuery()).then(function (d) {
+      var i = addDetail(d);
+      openDetails(i);
+    }, function (err) {
+      if (fromLink || (err && err.status === 404)) {
+        showIgnored(lastIgnored.concat(['user=' + email + ' (' + (err && err.message ? err.message : 'not found') + ')']));
+      }
+      if (state.user !== null) {
+        state.user = null;
+        recording('replace', writeHash);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- served: pages
+  var pagerEl = byId('pager');
+  var pagerStatus = byId('pager-status');
+  function pageCount() { return Math.max(1, Math.ceil(served.total / PAGE_SIZE)); }
+  function syncPager() {
+    if (!pagerEl) return;
+    pagerEl.hidden = !SERVED;
+    var last = pageCount();
+    var btns = pagerEl.querySelectorAll('button[data-page]');
+    for (var k = 0; k < btns.length; k++) {
+      var which = btns[k].getAttribute('data-page');
+      btns[k].disabled = (which === 'first' || which === 'prev') ? served.page <= 1 : served.page >= last;
+    }
+    if (pagerStatus) pagerStatus.textContent = 'Page ' + thousands(served.page) + ' of ' + thousands(last);
+  }
+  function goToPage(p) {
+    var last = pageCount();
+    p = Math.max(1, Math.min(last, p));
+    if (p === served.page) return;
+    served.page = p;
+    activePos = 0;
+    if (scroller) scroller.scrollTop = 0;
+    writeHash();
+    load();
+  }
+  if (pagerEl && SERVED) {
+    pagerEl.addEventListener('click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('button[data-page]') : null;
+      if (!b || b.disabled) return;
+      var which = b.getAttribute('data-page');
+      goToPage(which === 'first' ? 1 : which === 'prev' ? served.page - 1 : which === 'next' ? served.page + 1 : pageCount());
+    });
+  }
+
+  // Served, a data-quality email's #user= link opens that user through the API (the state is
+  // in the query string, so the fragment alone would change nothing).
+  if (SERVED) {
+    doc.addEventListener('click', function (e) {
+      var a = e.target && e.target.closest ? e.target.closest('a[href^="#user="]') : null;
+      if (!a) return;
+      e.preventDefault();
+      var email = dec((a.getAttribute('href') || '').slice('#user='.length));
+      if (email !== '') openServedUser(email, false);
+    });
+  }
+
+  // The snapshot, as-of and activity window are the whole page's scope: changing them loads
+  // the page afresh for that scope (the server renders its header, summary and data quality).
+  var scopeForm = byId('scope-form');
+  if (scopeForm && SERVED) {
+    scopeForm.addEventListener('submit', function (e) {
+      e.preventDefault();
+      // A field left as the page showed it stays out of the URL unless the URL named it.
+      var had = {};
+      served.fixed.forEach(function (kv) { had[kv[0]] = true; });
+      var parts = [];
+      ['snapshot', 'as-of', 'window-days'].forEach(function (k) {
+        var f = scopeForm.elements[k];
+        if (!f) return;
+        var v = typeof f.value === 'string' ? f.value.trim() : '';
+        var shown = f.tagName === 'SELECT'
+          ? (f.selectedOptions[0] ? f.selectedOptions[0].defaultSelected : true)
+          : f.value === f.defaultValue;
+        if (v !== '' && (!shown || had[k])) parts.push(k + '=' + enc(v));
+      });
+      location.assign(location.pathname + (parts.length ? '?' + parts.join('&') : ''));
+    });
   }
 
   // ---------------------------------------------------------------- print
@@ -1029,7 +1384,9 @@
     }
     printRows.replaceChildren(frag);
     if (printNote) {
-      var what = viewLen > cap
+      var what = SERVED
+        ? 'Showing this page, ' + thousands(viewLen) + ' of ' + thousands(served.total) + ' matching users (page ' + served.page + ' of ' + pageCount() + '); Download CSV has all of them.'
+        : viewLen > cap
         ? 'Showing the first ' + thousands(cap) + ' of ' + thousands(viewLen) + ' matching users; Download CSV (or users.csv) has all of them.'
         : 'Showing all ' + thousands(viewLen) + ' matching ' + (viewLen === 1 ? 'user' : 'users') + ' of ' + thousands(n) + '.';
       printNote.textContent = describe() + '. ' + what;
@@ -1062,9 +1419,16 @@
       searchTimer = 0;
       writeHash();
     };
+    var typeTimer = 0;
     searchEl.addEventListener('input', function () {
       state.q = searchEl.value;
-      recording('none', function () { update(true); });
+      if (SERVED) {
+        // Served, each change is a request: wait for a short pause in typing.
+        clearTimeout(typeTimer);
+        typeTimer = setTimeout(function () { recording('none', function () { update(true); }); }, 200);
+      } else {
+        recording('none', function () { update(true); });
+      }
       clearTimeout(searchTimer);
       searchTimer = setTimeout(commitSearch, 700);
     });
@@ -1215,8 +1579,8 @@
   // Back and Forward (and a fragment typed into the address bar) show the state they carry,
   // recording nothing new.
   function fromLocation() {
-    var h = location.hash.replace(/^#/, '');
-    if (h !== '' && h.indexOf('=') === -1 && byId(dec(h))) return; // a plain in-page anchor
+    var h = currentState();
+    if (!SERVED && h !== '' && h.indexOf('=') === -1 && byId(dec(h))) return; // a plain in-page anchor
     if (h === buildHash()) return;
     recording('replace', function () { applyHash(h); });
   }
@@ -1253,7 +1617,7 @@
   window.rollcall = api;
 
   theadH = thead ? thead.getBoundingClientRect().height : 0;
-  recording('replace', function () { applyHash(location.hash); });
+  recording('replace', function () { applyHash(currentState()); });
   if (measure()) render(true);
 
   api.ready = true;

@@ -25,7 +25,8 @@ pub(crate) const EMBED_LIMIT: u64 = 200_000;
 /// Rejects listed in the page at most (all of them are in `rollcall rejects`).
 const REJECTS_LIMIT: usize = 1000;
 
-const BUILTIN: Builtin = embed!("report-templates": "report.html.j2", "report.css", "report.js");
+const BUILTIN: Builtin =
+    embed!("report-templates": "report.html.j2", "report.css", "report.js", "console.html.j2");
 
 /// The templates in force: a user folder's files, falling back to the built-ins.
 #[derive(Debug, Clone)]
@@ -101,6 +102,13 @@ struct Meta {
     inputs: Vec<InputMeta>,
 }
 
+/// Where the page's users come from: embedded in the file (`rollcall report`), or asked of the
+/// JSON API a page at a time (`rollcall serve`), with every snapshot for the scope picker.
+enum Rows {
+    Embedded,
+    Served { snapshots: Vec<SnapshotInfo> },
+}
+
 /// Everything the page shows, as plain data.
 struct ReportData {
     title: String,
@@ -110,6 +118,8 @@ struct ReportData {
     rejects: Vec<Reject>,
     rejects_total: usize,
     data: PageData,
+    /// Every snapshot, when served (the page's scope picker).
+    snapshots: Option<Vec<SnapshotInfo>>,
 }
 
 /// The users of the page, column by column (one entry per user, in list order). Booleans are
@@ -165,6 +175,10 @@ struct PageData {
     labels: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
     stages: [&'static str; 3],
     device_columns: [&'static str; 5],
+    /// Whether the page is served: its rows, counts and details then come from the JSON API
+    /// under `api`, and nothing is embedded.
+    served: bool,
+    api: &'static str,
     /// Users embedded (at most [`EMBED_LIMIT`]).
     n: u64,
     /// The report's provenance, for the manifest the page writes beside a download.
@@ -179,14 +193,28 @@ struct PageData {
 }
 
 /// Reads what the report needs for a scope and filter set.
-fn gather(reader: &Reader, filters: &FilterSet, title: &str) -> Result<ReportData> {
+fn gather(reader: &Reader, filters: &FilterSet, title: &str, rows: Rows) -> Result<ReportData> {
     let scope = reader.scope();
     let summary = reader.summary(filters)?;
     let mut rejects = reader.rejects()?;
     let rejects_total = rejects.len();
     rejects.truncate(REJECTS_LIMIT);
     let vocabulary = Vocabulary::new(scope.window_days);
-    let mut data = page_data(reader, filters, summary.matches, &vocabulary)?;
+    let (mut data, snapshots) = match rows {
+        Rows::Embedded => (
+            page_data(reader, filters, summary.matches, &vocabulary)?,
+            None,
+        ),
+        Rows::Served { snapshots } => (
+            PageData::new(
+                &vocabulary,
+                UserColumns::default(),
+                DeviceColumns::default(),
+                true,
+            )?,
+            Some(snapshots),
+        ),
+    };
     let embedded = data.n;
     let meta = Meta {
         tool_version: crate::VERSION,
@@ -197,7 +225,7 @@ fn gather(reader: &Reader, filters: &FilterSet, title: &str) -> Result<ReportDat
         total_in_snapshot: summary.total,
         scope_rows: summary.matches,
         embedded_rows: embedded,
-        truncated: embedded < summary.matches,
+        truncated: !data.served && embedded < summary.matches,
         inputs: reader.inputs()?,
     };
     data.meta = Some(meta.clone());
@@ -209,6 +237,7 @@ fn gather(reader: &Reader, filters: &FilterSet, title: &str) -> Result<ReportDat
         rejects,
         rejects_total,
         data,
+        snapshots,
     })
 }
 
@@ -376,33 +405,53 @@ fn page_data(
             d.hub.push(flag(hub));
         }
     }
-    let words: Vec<_> = vocabulary.dimensions.iter().collect();
-    Ok(PageData {
-        columns: EXPORT_COLUMNS
-            .iter()
-            .map(|c| domain::column(c).copied())
-            .collect::<Result<_, _>>()
-            .map_err(anyhow::Error::msg)?,
-        dim_titles: words.iter().map(|w| (w.name, w.title)).collect(),
-        dim_order: words.iter().map(|w| w.name).collect(),
-        dims: words.iter().map(|w| (w.name, w.values.clone())).collect(),
-        labels: words
-            .iter()
-            .map(|w| {
-                let labels = w.values.iter().copied().zip(w.labels.iter().cloned());
-                (w.name, labels.collect())
-            })
-            .collect(),
-        stages: vocabulary.stages,
-        device_columns: vocabulary.device_columns,
-        meta: None,
-        partial: n < matches,
-        n,
-        u,
-        d,
-        platforms: platforms.values,
-        versions: versions.values,
-    })
+    let mut page = PageData::new(vocabulary, u, d, false)?;
+    page.partial = n < matches;
+    page.n = n;
+    page.platforms = platforms.values;
+    page.versions = versions.values;
+    Ok(page)
+}
+
+impl PageData {
+    /// The page's words and the given users (a served page passes none; `page_data` sets the
+    /// counts and dictionaries of the embedded ones).
+    fn new(
+        vocabulary: &Vocabulary,
+        u: UserColumns,
+        d: DeviceColumns,
+        served: bool,
+    ) -> Result<PageData> {
+        let words: Vec<_> = vocabulary.dimensions.iter().collect();
+        Ok(PageData {
+            columns: EXPORT_COLUMNS
+                .iter()
+                .map(|c| domain::column(c).copied())
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?,
+            dim_titles: words.iter().map(|w| (w.name, w.title)).collect(),
+            dim_order: words.iter().map(|w| w.name).collect(),
+            dims: words.iter().map(|w| (w.name, w.values.clone())).collect(),
+            labels: words
+                .iter()
+                .map(|w| {
+                    let labels = w.values.iter().copied().zip(w.labels.iter().cloned());
+                    (w.name, labels.collect())
+                })
+                .collect(),
+            stages: vocabulary.stages,
+            device_columns: vocabulary.device_columns,
+            served,
+            api: "/api/",
+            meta: None,
+            partial: false,
+            n: 0,
+            u,
+            d,
+            platforms: Vec::new(),
+            versions: Vec::new(),
+        })
+    }
 }
 
 /// JSON that can sit inside `<script>`: no `<`, `>`, `&` or line separators survive as such,
@@ -454,8 +503,14 @@ fn csp_hash(text: &str) -> String {
 fn render(data: &ReportData, templates: &Templates) -> Result<String> {
     let css = templates.files.get("report.css")?;
     let js = templates.files.get("report.js")?;
+    // Served, the page asks its own server's API (and nothing else); the file asks nothing.
+    let connect = if data.data.served {
+        "; connect-src 'self'"
+    } else {
+        ""
+    };
     let csp = format!(
-        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'{connect}",
         csp_hash(&js),
         csp_hash(&css)
     );
@@ -477,6 +532,8 @@ fn render(data: &ReportData, templates: &Templates) -> Result<String> {
             vocabulary => J::from_serialize(&data.vocabulary),
             rejects => J::from_serialize(&data.rejects),
             rejects_total => data.rejects_total,
+            served => data.data.served,
+            snapshots => J::from_serialize(&data.snapshots),
         })
         .map_err(|e| anyhow::anyhow!("rendering the report: {e:#}"))?;
     Ok(html)
@@ -495,7 +552,67 @@ pub(crate) fn page(
     title: &str,
     templates: &Templates,
 ) -> Result<String> {
-    render(&gather(reader, filters, title)?, templates)
+    render(&gather(reader, filters, title, Rows::Embedded)?, templates)
+}
+
+/// The served console's page for a scope and filter set: the report's page without embedded
+/// users (they come from the JSON API), with every snapshot for its scope picker.
+pub(crate) fn console(
+    reader: &Reader,
+    filters: &FilterSet,
+    title: &str,
+    templates: &Templates,
+    snapshots: Vec<SnapshotInfo>,
+) -> Result<String> {
+    render(
+        &gather(reader, filters, title, Rows::Served { snapshots })?,
+        templates,
+    )
+}
+
+/// One snapshot on the served snapshots page: its record and the files it was read from.
+#[derive(Debug, Serialize)]
+pub(crate) struct SnapshotEntry {
+    pub(crate) info: SnapshotInfo,
+    pub(crate) inputs: Vec<InputMeta>,
+}
+
+/// What a served side page shows (plain data: the server reads it, this renders it).
+pub(crate) enum SidePage<'a> {
+    Snapshots(&'a [SnapshotEntry]),
+    Rejects {
+        snapshot: &'a SnapshotInfo,
+        rejects: &'a [Reject],
+    },
+}
+
+/// `rollcall serve`'s snapshots page or a snapshot's rejects page: no script, the report's
+/// stylesheet, auto-escaped like the report.
+pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) -> Result<String> {
+    let css = templates.files.get("report.css")?;
+    let csp = format!(
+        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(&css)
+    );
+    let env = templates.environment();
+    let tmpl = env
+        .get_template("console.html.j2")
+        .map_err(|e| anyhow::anyhow!("report-templates/console.html.j2: {e:#}"))?;
+    let ctx = match page {
+        SidePage::Snapshots(list) => minijinja::context! {
+            title, csp, css => J::from_safe_string(css.clone()),
+            page => "snapshots",
+            snapshots => J::from_serialize(list),
+        },
+        SidePage::Rejects { snapshot, rejects } => minijinja::context! {
+            title, csp, css => J::from_safe_string(css.clone()),
+            page => "rejects",
+            snapshot => J::from_serialize(snapshot),
+            rejects => J::from_serialize(rejects),
+        },
+    };
+    tmpl.render(ctx)
+        .map_err(|e| anyhow::anyhow!("rendering report-templates/console.html.j2: {e:#}"))
 }
 
 /// What the report's users.csv holds: the export of its scope, guarded.

@@ -118,11 +118,13 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
     let params = parse_query(query);
     match path {
         "/" | "/index.html" => {
-            let (reader, filters) = open(cfg, &BTreeMap::new())?;
+            let (reader, filters) = open(cfg, &params)?;
+            let snapshots = read::snapshots(&cfg.db, &cfg.sql)?;
             Ok(Reply {
                 status: 200,
                 content_type: "text/html; charset=utf-8",
-                body: report::page(&reader, &filters, &cfg.title, &cfg.templates)?.into_bytes(),
+                body: report::console(&reader, &filters, &cfg.title, &cfg.templates, snapshots)?
+                    .into_bytes(),
             })
         }
         "/users.csv" | "/manifest.json" => {
@@ -179,6 +181,49 @@ fn route(cfg: &ServerConfig, port: u16, req: &Request) -> Result<Reply> {
                 Ok(d) => Ok(Reply::json(&d)),
                 Err(e) => Ok(Reply::text(404, &format!("{e:#}"))),
             }
+        }
+        "/snapshots" => {
+            let store = crate::store::Store::open(
+                &cfg.db,
+                crate::store::Access::ReadOnly,
+                cfg.sql.clone(),
+            )?;
+            let mut list = Vec::new();
+            for info in store.snapshots()?.into_iter().rev() {
+                let inputs = store.inputs(info.id)?;
+                list.push(report::SnapshotEntry { info, inputs });
+            }
+            Ok(Reply {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: report::side_page(
+                    report::SidePage::Snapshots(&list),
+                    &cfg.title,
+                    &cfg.templates,
+                )?
+                .into_bytes(),
+            })
+        }
+        "/rejects" => {
+            let mut request = cfg.request.clone();
+            if let Some(id) = number(&params, "snapshot")? {
+                request.snapshot = Some(id as i64);
+            }
+            let reader = Reader::open(&cfg.db, &cfg.sql, &request)?;
+            let rejects = reader.rejects()?;
+            Ok(Reply {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: report::side_page(
+                    report::SidePage::Rejects {
+                        snapshot: &reader.scope().snapshot,
+                        rejects: &rejects,
+                    },
+                    &cfg.title,
+                    &cfg.templates,
+                )?
+                .into_bytes(),
+            })
         }
         "/healthz" => Ok(Reply::text(200, "ok")),
         _ => Ok(Reply::text(404, "not found")),

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -313,15 +314,21 @@ fn routes_answer_like_the_cli_and_the_truth() {
         !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
         "{csp}"
     );
-    assert!(html.contains("id=\"rollcall-data\""), "embedded data");
-    for u in t.iter().step_by(97) {
-        assert!(
-            html.contains(&format!("\"{}\"", u.email)),
-            "{} is embedded",
-            u.email
-        );
-    }
-    assert!(html.contains("\"zoe.angstrom@example.com\""));
+    // The console: the report's page with no users embedded; it asks the API (and only it).
+    assert!(
+        csp.contains("connect-src 'self'"),
+        "the served page may fetch from its server: {csp}"
+    );
+    assert!(html.contains("id=\"rollcall-data\""), "page data");
+    assert!(
+        html.contains("\"served\":true") && html.contains("\"n\":0"),
+        "served pages embed no users"
+    );
+    assert!(
+        !html.contains("\"zoe.angstrom@example.com\""),
+        "no user is embedded"
+    );
+    assert!(html.contains("id=\"pager\"") && html.contains("id=\"scope-form\""));
 
     // /users.csv is exactly what `rollcall export` writes.
     let export = env.path("export.csv");
@@ -531,7 +538,8 @@ fn routes_answer_like_the_cli_and_the_truth() {
     );
     let html = server.get("/").text();
     assert!(
-        html.contains("\"new.two@example.com\"") && !html.contains("\"zoe.angstrom@example.com\"")
+        html.contains(&format!("<dd>#{}</dd>", after["snapshot"])),
+        "the console shows the new snapshot"
     );
     assert_eq!(server.get("/users.csv").text().lines().count(), 3);
 
@@ -592,64 +600,265 @@ fn a_scoped_server_narrows_everything() {
 // ---------------------------------------------------------------------------------------------
 // The served report in Chromium (through the same probe as the report's tests)
 
+/// The served console, clicked through in headless Chromium as an admin would: search, a
+/// filter, a chart bar that adds to it, page 3, a user's details, Back, another snapshot, the
+/// rejects page and the download, every count against the generator's truth.
 #[test]
 #[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
-fn the_served_report_works_in_chromium() {
+fn the_served_console_clicks_through_in_chromium() {
     let chrome = cdp::launch();
     let (env, t) = org();
+    // Snapshot 2: the bad sample (12 rejected rows); snapshot 3: the organisation again.
+    let sample_dir = env.path(&format!("sample-{N}-{SEED}"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    env.ok(&[
+        "ingest",
+        "--users",
+        repo.join("sample-data/bad-users.csv").to_str().unwrap(),
+        "--devices",
+        repo.join("sample-data/bad-devices.csv").to_str().unwrap(),
+        "--label",
+        "bad",
+        "--quiet",
+    ]);
+    env.ok(&[
+        "ingest",
+        "--users",
+        sample_dir.join("users.csv").to_str().unwrap(),
+        "--devices",
+        sample_dir.join("devices.csv").to_str().unwrap(),
+        "--as-of",
+        DEFAULT_AS_OF,
+        "--quiet",
+    ]);
     let server = Server::start(&env, &[]);
     let base = server.url.clone();
-
     let page = Probe::open(&chrome, &base);
-    page.wait_for(
-        "every user is listed",
-        "return window.rollcall.visibleCount()",
-        &json!(N),
-    );
-    let count_text = page.eval("return document.getElementById('count').textContent");
-    assert_eq!(count_text, json!(format!("{N} of {N} users")));
+    let count_is = |what: &str, shown: u64, total: u64, in_snapshot: u64| {
+        let want = if shown == 0 {
+            format!("None of {total} matching users ({in_snapshot} in the snapshot)")
+        } else {
+            format!(
+                "Showing 1–{shown} of {} matching {} ({} in the snapshot)",
+                thousands(total),
+                if total == 1 { "user" } else { "users" },
+                thousands(in_snapshot)
+            )
+        };
+        page.wait_for(
+            what,
+            "return document.getElementById('count').textContent",
+            &json!(want),
+        );
+    };
+    count_is("the first page", 50, N, N);
+    let first = page.rendered_emails();
+    assert!(first.len() >= 10, "the first page is drawn: {first:?}");
 
-    // The fragment filters the served page too.
-    let pending = count(&t, |u| u.status == "pending");
-    page.eval("location.hash = '#status=pending'; return true");
-    page.wait_for(
-        "#status=pending",
-        "return window.rollcall.visibleCount()",
-        &json!(pending),
-    );
+    // Search: ZOË by "zoë", in SQL over the whole snapshot.
     let zoe = count(&t, |u| has_text(u, "zoë"));
-    page.eval("location.hash = '#q=zo%C3%AB'; return true");
-    page.wait_for(
-        "#q=zoë",
-        "return window.rollcall.visibleCount()",
-        &json!(zoe),
-    );
-    let rows = page.rendered_emails();
+    page.set_search("zoë");
+    count_is("search zoë", zoe, zoe, N);
     assert!(
-        rows.iter().any(|e| e == "zoe.angstrom@example.com"),
-        "ZOË's row is rendered: {rows:?}"
+        page.rendered_emails()
+            .iter()
+            .any(|e| e == "zoe.angstrom@example.com"),
+        "ZOË is listed"
+    );
+    page.set_search("");
+    count_is("search cleared", 50, N, N);
+
+    // A filter, then a chart bar that adds SCIM to it; the URL's query string carries both.
+    let assigned = Sel::default().with("license", "assigned");
+    page.toggle("f-license-assigned");
+    count_is("assigned", 50, assigned.count(&t), N);
+    page.click("svg.chart a[href=\"#scim=yes\"]");
+    let both = assigned.clone().with("scim", "yes");
+    assert!(both.count(&t) > 100, "page 3 exists");
+    count_is("pending and SCIM", 50, both.count(&t), N);
+    assert_eq!(
+        page.eval_str("return location.search"),
+        "?license=assigned&scim=yes"
+    );
+    let facet = page.eval_str("return document.getElementById('c-scim-no').textContent");
+    assert_eq!(
+        facet,
+        both.facet(&t, "scim", "no").to_string(),
+        "facet counts within the other filters"
     );
 
-    // The page's CSV is the server's /users.csv.
-    page.eval("location.hash = '#'; return true");
+    // Page 3: rows 101–150 of the filtered list, none of page 1's.
+    let page1: BTreeSet<String> = page
+        .eval("return [...document.querySelectorAll('#rows tr.r')].map(r => r.dataset.email)")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_lowercase())
+        .collect();
+    page.click("#pager button[data-page=next]");
     page.wait_for(
-        "no filters",
-        "return window.rollcall.visibleCount()",
-        &json!(N),
+        "page 2",
+        "return document.getElementById('pager-status').textContent",
+        &json!(format!("Page 2 of {}", both.count(&t).div_ceil(50))),
     );
+    page.click("#pager button[data-page=next]");
+    let pages = both.count(&t).div_ceil(50);
+    page.wait_for(
+        "page 3",
+        "return document.getElementById('pager-status').textContent",
+        &json!(format!("Page 3 of {pages}")),
+    );
+    assert!(page.eval_str("return location.search").ends_with("&page=3"));
+    let want_rows = (both.count(&t) - 100).min(50);
+    page.wait_for(
+        "page 3's rows",
+        "return document.getElementById('count').textContent",
+        &json!(format!(
+            "Showing 101–{} of {} matching users ({} in the snapshot)",
+            100 + want_rows,
+            both.count(&t),
+            thousands(N)
+        )),
+    );
+    page.eval("document.getElementById('users-table').scrollTop = 1e6; await new Promise(r => setTimeout(r, 100)); return true");
+    let rendered: BTreeSet<String> = page
+        .eval("return [...document.querySelectorAll('#rows tr.r')].map(r => r.dataset.email)")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_lowercase())
+        .collect();
+    let truth_set = both.emails(&t);
+    assert!(!rendered.is_empty());
+    for e in &rendered {
+        assert!(
+            truth_set.contains(e),
+            "{e} on page 3 is not assigned with SCIM"
+        );
+        assert!(!page1.contains(e), "{e} is on page 1 and page 3");
+    }
+
+    // A user's details, then Back closes them and stays on page 3.
+    page.eval("document.getElementById('users-table').scrollTop = 0; await new Promise(r => setTimeout(r, 100)); return true");
+    page.click("#users-table tr[data-email]");
+    page.wait_for(
+        "details open",
+        "return document.getElementById('details').open",
+        &json!(true),
+    );
+    let shown = page.eval_str("return document.getElementById('details-body').textContent");
     assert!(
-        page.csv_text() == server.get("/users.csv").text(),
-        "csvText() equals /users.csv"
+        shown.contains("Status") && shown.contains("Enpass Hub"),
+        "the user's details: {shown}"
+    );
+    assert!(page.eval_str("return location.search").contains("&user="));
+    page.eval("history.back(); return true");
+    page.wait_for(
+        "details closed by Back",
+        "return document.getElementById('details').open",
+        &json!(false),
+    );
+    page.wait_for(
+        "Back returns to page 3",
+        "return location.search",
+        &json!("?license=assigned&scim=yes&page=3"),
     );
 
-    // Nothing logged as an error, no dialog, no request beyond the server; the page itself was
-    // requested from it.
+    // Another snapshot: the bad one, with its two users and 12 rejects.
+    page.eval("const f = document.getElementById('scope-form'); f.elements['snapshot'].value = '2'; f.requestSubmit(); return true");
+    page.wait_for(
+        "snapshot 2",
+        "return location.search",
+        &json!("?snapshot=2"),
+    );
+    count_is("snapshot 2", 2, 2, 2);
+    page.click("a[href=\"/rejects?snapshot=2\"]");
+    page.wait_for(
+        "the rejects page",
+        "return document.querySelectorAll('main tbody tr').length",
+        &json!(12),
+    );
+    let text = page.eval_str("return document.body.textContent");
+    assert!(
+        text.contains("two@@example.com") && text.contains("bad-email"),
+        "{text}"
+    );
+    page.click("a[href=\"/snapshots\"]");
+    page.wait_for(
+        "the snapshots page",
+        "return document.querySelectorAll('main section.snapshot').length",
+        &json!(3),
+    );
+
+    // The download: every page of the view, as `rollcall export` writes it.
+    let downloads = tempfile::tempdir().unwrap();
+    chrome
+        .call(None, "Browser.setDownloadBehavior", json!({"behavior": "allow", "downloadPath": downloads.path().to_str().unwrap(), "eventsEnabled": true}))
+        .expect("Browser.setDownloadBehavior");
+    page.eval(&format!(
+        "location.assign({}); return true",
+        crate::common::probe::js_str(&format!("{base}?license=assigned&scim=yes"))
+    ));
+    count_is("back on the latest snapshot", 50, both.count(&t), N);
+    page.click("#download");
+    let saved = wait_for_csv(downloads.path());
+    let export = env.path("assigned-scim.csv");
+    env.ok(&[
+        "export",
+        "--license",
+        "assigned",
+        "--scim",
+        "yes",
+        "-o",
+        export.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(
+        saved == std::fs::read_to_string(&export).unwrap(),
+        "the download is `rollcall export`'s file"
+    );
+    assert_eq!(saved.lines().count() as u64, both.count(&t) + 1);
+
     let same_server =
         |u: &str| u.starts_with(&base) || u.starts_with("data:") || u.starts_with("blob:");
     page.assert_clean(&same_server);
     let requests = page.requests();
     assert!(
-        requests.iter().any(|u| u == &base),
-        "the page itself was requested: {requests:?}"
+        requests
+            .iter()
+            .any(|u| u.starts_with(&format!("{base}api/users?"))),
+        "the rows came from the API: {requests:?}"
     );
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The first finished `.csv` download in `dir`.
+fn wait_for_csv(dir: &Path) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let done = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "csv"));
+        if let Some(p) = done {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            if text.ends_with('\n') {
+                return text;
+            }
+        }
+        assert!(Instant::now() < deadline, "no CSV download within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
