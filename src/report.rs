@@ -436,15 +436,27 @@ fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
 }
 
+/// The page's Content-Security-Policy: no network, only the inline script and style whose
+/// hashes it names. The page carries it in a meta tag; the server also sends it as a header.
+pub(crate) fn csp(templates: &Templates) -> Result<String> {
+    let css = templates.files.get("report.css")?;
+    let js = templates.files.get("report.js")?;
+    Ok(csp_of(&js, &css))
+}
+
+fn csp_of(js: &str, css: &str) -> String {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(js),
+        csp_hash(css)
+    )
+}
+
 /// Renders the page. Auto-escaping is on for every template, including a user's own.
 fn render(data: &ReportData, templates: &Templates) -> Result<String> {
     let css = templates.files.get("report.css")?;
     let js = templates.files.get("report.js")?;
-    let csp = format!(
-        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
-        csp_hash(&js),
-        csp_hash(&css)
-    );
+    let csp = csp_of(&js, &css);
     let env = templates.environment();
     let tmpl = env
         .get_template("report.html.j2")
