@@ -1,0 +1,82 @@
+//! tiny_http behind the front: it listens on a Unix socket in a private temporary folder
+//! (mode 0700, so no other local user can reach it and bypass the front), the front connects
+//! to it once per checked request, and the workers take the parsed requests from it. Its
+//! accept loop stops for good on the first error (EMFILE, say): the worker that sees that
+//! error starts a new listener in its place ([`Backend::restart`]), so the server goes on.
+
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+
+/// One tiny_http server on one socket.
+pub(super) struct Listener {
+    pub(super) http: tiny_http::Server,
+    path: PathBuf,
+}
+
+pub(super) struct Backend {
+    dir: tempfile::TempDir,
+    current: Mutex<Arc<Listener>>,
+    started: AtomicU64,
+}
+
+impl Backend {
+    pub(super) fn start() -> Result<Backend> {
+        // tempfile creates the folder with mode 0700.
+        let dir = tempfile::Builder::new()
+            .prefix("rollcall-serve-")
+            .tempdir()
+            .context("creating the server's private folder")?;
+        let first = Backend::listen(&dir, 0)?;
+        Ok(Backend {
+            dir,
+            current: Mutex::new(Arc::new(first)),
+            started: AtomicU64::new(0),
+        })
+    }
+
+    fn listen(dir: &tempfile::TempDir, n: u64) -> Result<Listener> {
+        let path = dir.path().join(format!("http-{n}.sock"));
+        let unix = UnixListener::bind(&path)
+            .with_context(|| format!("listening on {}", path.display()))?;
+        let http = tiny_http::Server::from_listener(unix, None)
+            .map_err(|e| anyhow::anyhow!("starting the request parser: {e}"))?;
+        Ok(Listener { http, path })
+    }
+
+    /// The listener requests arrive on now.
+    pub(super) fn current(&self) -> Arc<Listener> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A connection to the current listener, for one request.
+    pub(super) fn connect(&self) -> std::io::Result<UnixStream> {
+        UnixStream::connect(&self.current().path)
+    }
+
+    /// Replaces `failed` (whose accept loop has stopped) with a new listener; a no-op if
+    /// another worker already did. Requests queued on the old one are answered by the front
+    /// with 502 when their connection closes.
+    pub(super) fn restart(&self, failed: &Arc<Listener>) -> Result<()> {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&current, failed) {
+            return Ok(());
+        }
+        let n = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        let next = Backend::listen(&self.dir, n)?;
+        let _ = std::fs::remove_file(&failed.path);
+        *current = Arc::new(next);
+        Ok(())
+    }
+
+    /// The private folder, removed when the server stops on a signal.
+    pub(super) fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
