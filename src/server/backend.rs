@@ -1,8 +1,9 @@
 //! tiny_http behind the front: it listens on a Unix socket in a private temporary folder
 //! (mode 0700, so no other local user can reach it and bypass the front), the front connects
 //! to it once per checked request, and the workers take the parsed requests from it. Its
-//! accept loop stops for good on the first error (EMFILE, say): the worker that sees that
-//! error starts a new listener in its place ([`Backend::restart`]), so the server goes on.
+//! accept loop stops for good on the first error (EMFILE, say), or panics: the worker that sees
+//! the error, or the front that finds the socket closed, starts a new listener in its place
+//! ([`Backend::restart`]), so the server goes on.
 
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
@@ -55,9 +56,23 @@ impl Backend {
             .clone()
     }
 
-    /// A connection to the current listener, for one request.
+    /// A connection to the current listener, for one request. tiny_http's accept thread can
+    /// also die by panicking (it unwraps a failed `try_clone` when out of descriptors), which
+    /// no worker ever hears of; its socket is then closed, so a refused connection here means
+    /// the listener is gone: it is replaced, and the connection tried once more.
     pub(super) fn connect(&self) -> std::io::Result<UnixStream> {
-        UnixStream::connect(&self.current().path)
+        let listener = self.current();
+        match UnixStream::connect(&listener.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                crate::util::stderr_line(&format!(
+                    "rollcall: the request parser stopped ({e}); starting a new one"
+                ));
+                self.restart(&listener)
+                    .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+                UnixStream::connect(&self.current().path)
+            }
+            other => other,
+        }
     }
 
     /// Replaces `failed` (whose accept loop has stopped) with a new listener; a no-op if

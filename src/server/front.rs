@@ -40,6 +40,11 @@ pub(super) struct Limits {
 /// files, the listeners, standard streams).
 const RESERVED_FDS: usize = 128;
 
+/// The lowest open-file limit `serve` starts with. Below it the caps cannot keep descriptors
+/// free for DuckDB, which can abort the process when it runs out of them mid-query (seen at
+/// `ulimit -n 14`).
+pub(super) const MIN_OPEN_FILES: usize = 256;
+
 impl Limits {
     /// Limits that fit the process's open-file limit: each client connection holds one
     /// descriptor, each forwarded request two more, and `RESERVED_FDS` stay free, so the

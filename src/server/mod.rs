@@ -21,7 +21,8 @@
 //!   Every parameter value has a length cap checked before any work (an email over 320
 //!   characters is 400), `limit` is at most 1,000, downloads are streamed.
 //! - Threads and descriptors: open client connections are capped from the open-file limit
-//!   (at most 1,024); when full, the oldest connection still sending its head is dropped for
+//!   (at most 1,024; `serve` refuses to start under 256, where too few would be left for
+//!   DuckDB); when full, the oldest connection still sending its head is dropped for
 //!   the newcomer; a client silent for 10 s while sending its head, or taking over 20 s for
 //!   it, is dropped. At most 64 requests are handed on at once. Failing to accept (EMFILE) or
 //!   to start a thread is logged, waited out, and survived; so is tiny_http's accept loop
@@ -89,6 +90,13 @@ pub(crate) struct ServerConfig {
 /// Serves until stopped by a signal; returns only if it cannot start.
 pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
     let nofile = signals::open_file_limit();
+    if nofile < front::MIN_OPEN_FILES {
+        return Err(crate::error::Failure::Usage(format!(
+            "the open-file limit is {nofile}: serve needs at least {} (raise it with ulimit -n)",
+            front::MIN_OPEN_FILES
+        ))
+        .into());
+    }
     let addr = SocketAddr::new(cfg.bind, cfg.port);
     let listener =
         TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

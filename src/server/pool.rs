@@ -245,7 +245,17 @@ impl Connections {
                 .into());
             }
             let stamp = stamp(&self.db);
-            let root = Store::open(&self.db, Access::ReadOnly, self.sql.clone())?;
+            let root = Store::open(&self.db, Access::ReadOnly, self.sql.clone()).map_err(|e| {
+                if format!("{e:#}").contains("Too many open files") {
+                    Unavailable(
+                        "the server has run out of file descriptors for now; try again in a moment"
+                            .into(),
+                    )
+                    .into()
+                } else {
+                    e
+                }
+            })?;
             st.open = Some(Open {
                 root,
                 idle: Vec::new(),

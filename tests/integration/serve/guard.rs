@@ -270,6 +270,14 @@ fn a_thousand_idle_connections_under_ulimit_1024_stop_no_one() {
     // This process holds the thousand client ends.
     raise_own_open_file_limit(4096);
     let env = Env::with_one_user();
+    // Under 256 open files too few would be left for DuckDB: the server does not start.
+    let out = env
+        .std_cmd_limited(&["--nofile=100".into()])
+        .args(["serve", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("serve needs at least 256"));
     let mut server = Server::launch(
         &env,
         Launch {
