@@ -26,9 +26,10 @@ pub(super) struct Backend {
 
 impl Backend {
     pub(super) fn start() -> Result<Backend> {
-        // tempfile creates the folder with mode 0700.
+        // Only this user may enter the folder, so only this user can reach the socket in it.
         let dir = tempfile::Builder::new()
             .prefix("rollcall-serve-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .context("creating the server's private folder")?;
         let first = Backend::listen(&dir, 0)?;
@@ -93,5 +94,25 @@ impl Backend {
     /// The private folder, removed when the server stops on a signal.
     pub(super) fn dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_socket_is_in_a_folder_only_this_user_enters() {
+        let backend = Backend::start().unwrap();
+        let mode = std::fs::metadata(backend.dir())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(backend.connect().is_ok());
+        let dir = backend.dir();
+        drop(backend);
+        assert!(!dir.exists(), "removed when the server goes");
     }
 }
