@@ -467,7 +467,7 @@
   // Served: the server streams every page of the current view, guarded, with its manifest.
   function serverDownload(route, what) {
     var a = doc.createElement('a');
-    a.href = route + '?' + apiQuery();
+    a.href = route + '?' + apiQuery(true);
     a.download = '';
     a.hidden = true;
     doc.body.appendChild(a);
@@ -1145,8 +1145,9 @@
     return i;
   }
 
-  // The API's parameters for the current view: scope, filters, search and sort.
-  function apiQuery() {
+  // The API's parameters for the current view: scope, filters, search (and sort, for the
+  // routes that list rows).
+  function apiQuery(sorted) {
     var parts = served.fixed.map(function (kv) { return kv[0] + '=' + enc(kv[1]); });
     DIMS.forEach(function (d, j) {
       var vals = [];
@@ -1154,7 +1155,7 @@
       if (vals.length) parts.push(d + '=' + vals.join(','));
     });
     if (state.q !== '') parts.push('search=' + enc(state.q));
-    parts.push('sort=' + state.sortKey + (state.sortDir === 'desc' ? ':desc' : ''));
+    if (sorted) parts.push('sort=' + state.sortKey + (state.sortDir === 'desc' ? ':desc' : ''));
     return parts.join('&');
   }
 
@@ -1184,10 +1185,10 @@
   function load() {
     var seq = ++served.seq;
     clearTimeout(retryTimer);
-    var q = apiQuery();
+    var q = apiQuery(false);
     if (grid) grid.setAttribute('aria-busy', 'true');
     Promise.all([
-      getJSON(API + 'users?' + q + '&columns=' + COLS.join(',') + '&offset=' + (served.page - 1) * PAGE_SIZE + '&limit=' + PAGE_SIZE),
+      getJSON(API + 'users?' + apiQuery(true) + '&columns=' + COLS.join(',') + '&offset=' + (served.page - 1) * PAGE_SIZE + '&limit=' + PAGE_SIZE),
       getJSON(API + 'summary?' + q)
     ]).then(function (r) {
       if (seq !== served.seq) return;

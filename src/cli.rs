@@ -360,9 +360,23 @@ pub(crate) struct ReportArgs {
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// The port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8765)]
+    /// The port (0 picks a free one; the first line printed names it).
+    #[arg(long, default_value_t = 8080)]
     pub(crate) port: u16,
+    /// The address to listen on. Anything but a loopback address makes the data reachable
+    /// from other machines, with no password and no TLS: a warning says so.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) bind: std::net::IpAddr,
+    /// Open the page in the system's browser (xdg-open, or open on macOS).
+    #[arg(long)]
+    pub(crate) open: bool,
+    /// Threads answering page and API requests (default: twice the cores, at least 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) workers: Option<u16>,
+    /// Stop a request's queries after this long (e.g. 10s, 1500ms) and answer 503; time a
+    /// download waits for a slow client does not count.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub(crate) query_timeout: String,
     /// The report's title.
     #[arg(long, value_name = "TEXT", default_value = "Onboarding report")]
     pub(crate) title: String,

@@ -38,6 +38,13 @@ pub(crate) enum Failure {
     /// `--strict` saw rejects: nothing was written.
     #[error("{0}")]
     Rejected(String),
+    /// A user asked for by email is not in the snapshot: a usage error for the CLI, a 404 for
+    /// the server, which also shows the closest emails.
+    #[error("{message}")]
+    NotFound {
+        message: String,
+        suggestions: Vec<String>,
+    },
     /// Another process holds the database (or, for a writer, another writer waits for it), and
     /// still did after `waited` (an ingest's `--wait`; `None`: not waited for).
     #[error("{}", busy_text(path, *pid, *waited))]
@@ -74,7 +81,9 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return match f {
-                Failure::Usage(_) | Failure::Rejected(_) => EXIT_BAD_INPUT,
+                Failure::Usage(_) | Failure::Rejected(_) | Failure::NotFound { .. } => {
+                    EXIT_BAD_INPUT
+                }
                 Failure::Busy { .. } => EXIT_BUSY,
             };
         }

@@ -124,10 +124,43 @@ impl Manifest {
         })
     }
 
-    fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)? + "\n";
-        write_atomic(path, text.as_bytes())
+    /// The manifest's text, exactly as `export` writes it beside a file (the server sends the
+    /// same bytes).
+    pub(crate) fn to_json(&self) -> Result<String> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
     }
+
+    fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, self.to_json()?.as_bytes())
+    }
+}
+
+/// A download's file name, as the report page names its CSV (`downloadName` in report.js):
+/// `rollcall_snapshot-3_status-pending+no-license_search-zo-.csv`. Dimension values in the
+/// console's order, then custom filters, then the search; anything but `A-Za-z0-9._+-` becomes
+/// one `-`; at most 180 characters before the extension.
+pub(crate) fn download_name(snapshot: i64, filters: &FilterSet, extension: &str) -> String {
+    let mut parts = vec!["rollcall".to_string(), format!("snapshot-{snapshot}")];
+    for (dim, values) in &filters.dimensions {
+        parts.push(format!("{dim}-{}", values.join("+")));
+    }
+    parts.extend(filters.custom.iter().map(|c| format!("filter-{c}")));
+    if let Some(q) = &filters.search {
+        parts.push(format!("search-{q}"));
+    }
+    let mut name = String::new();
+    let mut replaced = false;
+    for c in parts.join("_").chars() {
+        if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+            name.push(c);
+            replaced = false;
+        } else if !replaced {
+            name.push('-');
+            replaced = true;
+        }
+    }
+    name.truncate(180);
+    format!("{name}.{extension}")
 }
 
 /// `FILE.manifest.json` beside `FILE`.
@@ -361,4 +394,35 @@ fn write_parquet<W: Write>(
     let rows = reader.store().copy_parquet(stmt, &target)?;
     std::io::copy(&mut File::open(&target)?, &mut sink)?;
     Ok((rows, sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_follow_the_report_page() {
+        let f = FilterSet::from_pairs([
+            ("hub", "never"),
+            ("status", "pending"),
+            ("status", "no-license"),
+            ("search", "zoë ångström"),
+        ])
+        .unwrap();
+        assert_eq!(
+            download_name(3, &f, "csv"),
+            "rollcall_snapshot-3_status-no-license+pending_hub-never_search-zo-ngstr-m.csv"
+        );
+        assert_eq!(
+            download_name(1, &FilterSet::default(), "parquet"),
+            "rollcall_snapshot-1.parquet"
+        );
+        let long = FilterSet::from_pairs([("search", "x".repeat(500))]).unwrap();
+        assert_eq!(download_name(1, &long, "json").len(), 180 + ".json".len());
+        let odd = FilterSet::from_pairs([("search", "a/../b\\c\"d")]).unwrap();
+        assert_eq!(
+            download_name(2, &odd, "csv"),
+            "rollcall_snapshot-2_search-a-..-b-c-d.csv"
+        );
+    }
 }

@@ -499,21 +499,31 @@ fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
 }
 
+/// The served page's Content-Security-Policy: only the inline script and style whose hashes
+/// it names, and requests to its own server's API. The page carries it in a meta tag; the
+/// server sends it as a header on every reply.
+pub(crate) fn csp(templates: &Templates) -> Result<String> {
+    let css = templates.files.get("report.css")?;
+    let js = templates.files.get("report.js")?;
+    Ok(csp_of(&js, &css, true))
+}
+
+/// The page's policy; the static file may ask nothing of the network, the served page only
+/// its own server (`connect-src 'self'`).
+fn csp_of(js: &str, css: &str, served: bool) -> String {
+    let connect = if served { "; connect-src 'self'" } else { "" };
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'{connect}",
+        csp_hash(js),
+        csp_hash(css)
+    )
+}
+
 /// Renders the page. Auto-escaping is on for every template, including a user's own.
 fn render(data: &ReportData, templates: &Templates) -> Result<String> {
     let css = templates.files.get("report.css")?;
     let js = templates.files.get("report.js")?;
-    // Served, the page asks its own server's API (and nothing else); the file asks nothing.
-    let connect = if data.data.served {
-        "; connect-src 'self'"
-    } else {
-        ""
-    };
-    let csp = format!(
-        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'{connect}",
-        csp_hash(&js),
-        csp_hash(&css)
-    );
+    let csp = csp_of(&js, &css, data.data.served);
     let env = templates.environment();
     let tmpl = env
         .get_template("report.html.j2")
@@ -582,13 +592,24 @@ pub(crate) enum SidePage<'a> {
     Snapshots(&'a [SnapshotEntry]),
     Rejects {
         snapshot: &'a SnapshotInfo,
+        /// One page of the snapshot's `total` rejects, from `offset`, at most `limit`.
         rejects: &'a [Reject],
+        total: u64,
+        offset: u64,
+        limit: u64,
     },
+}
+
+/// A rendered page and the Content-Security-Policy it was rendered under (its meta tag holds
+/// the same; the server sends it as a header too).
+pub(crate) struct Html {
+    pub(crate) body: String,
+    pub(crate) csp: String,
 }
 
 /// `rollcall serve`'s snapshots page or a snapshot's rejects page: no script, the report's
 /// stylesheet, auto-escaped like the report.
-pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) -> Result<String> {
+pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) -> Result<Html> {
     let css = templates.files.get("report.css")?;
     let csp = format!(
         "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
@@ -604,15 +625,24 @@ pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) 
             page => "snapshots",
             snapshots => J::from_serialize(list),
         },
-        SidePage::Rejects { snapshot, rejects } => minijinja::context! {
+        SidePage::Rejects {
+            snapshot,
+            rejects,
+            total,
+            offset,
+            limit,
+        } => minijinja::context! {
             title, csp, css => J::from_safe_string(css.clone()),
             page => "rejects",
             snapshot => J::from_serialize(snapshot),
             rejects => J::from_serialize(rejects),
+            total, offset, limit,
         },
     };
-    tmpl.render(ctx)
-        .map_err(|e| anyhow::anyhow!("rendering report-templates/console.html.j2: {e:#}"))
+    let body = tmpl
+        .render(ctx)
+        .map_err(|e| anyhow::anyhow!("rendering report-templates/console.html.j2: {e:#}"))?;
+    Ok(Html { body, csp })
 }
 
 /// What the report's users.csv holds: the export of its scope, guarded.

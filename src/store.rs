@@ -172,6 +172,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Another connection to the same open database: one DuckDB instance (one file handle, one
+    /// buffer cache, one lock on the file) shared by a server's workers, each connection with
+    /// its own session. The database closes when the last of them is dropped.
+    pub(crate) fn try_clone(&self) -> Result<Store> {
+        Ok(Store {
+            conn: self
+                .conn
+                .try_clone()
+                .context("connecting to the open database")?,
+            path: self.path.clone(),
+            sql: self.sql.clone(),
+        })
+    }
+
+    /// What stops this connection's running statement from another thread (a watchdog).
+    pub(crate) fn interrupter(&self) -> Interrupter {
+        Interrupter(self.conn.interrupt_handle())
+    }
+
     /// Creates the tables of a new database and (re)creates the persistent views over the
     /// latest snapshot.
     fn ensure_schema(&self) -> Result<()> {
@@ -201,12 +220,7 @@ impl Store {
     /// a plain `SELECT … FROM users`. Works on read-only connections: temporary objects live in
     /// memory.
     pub(crate) fn use_scope(&self, scope: &Scope) -> Result<()> {
-        let params = self.sql.stmt("session/params.sql", scope_params(scope))?;
-        let table = self
-            .sql
-            .fill("session/params_table.sql", &[("params", &params)])?;
-        self.execute(&table)
-            .context("setting up the read session")?;
+        self.rescope(scope)?;
         for (name, file) in VIEWS {
             let body = Stmt::new(self.sql.fragment(file)?, vec![]);
             let view = self.sql.fill(
@@ -216,6 +230,18 @@ impl Store {
             self.execute(&view)
                 .with_context(|| format!("creating view {name} (queries/{file})"))?;
         }
+        Ok(())
+    }
+
+    /// Points a session set up by [`use_scope`](Self::use_scope) at another scope: only the
+    /// `params` table changes, the views read it afresh (a pooled connection's next request).
+    pub(crate) fn rescope(&self, scope: &Scope) -> Result<()> {
+        let params = self.sql.stmt("session/params.sql", scope_params(scope))?;
+        let table = self
+            .sql
+            .fill("session/params_table.sql", &[("params", &params)])?;
+        self.execute(&table)
+            .context("setting up the read session")?;
         Ok(())
     }
 
@@ -432,17 +458,33 @@ impl Store {
     }
 
     pub(crate) fn rejects(&self, snapshot: i64) -> Result<Vec<Reject>> {
-        self.rows("read/rejects.sql", Some(snapshot), |r| {
-            Ok(Reject {
-                file: r.get(0)?,
-                kind: r.get(1)?,
-                line: r.get::<_, i64>(2)? as u64,
-                column: r.get(3)?,
-                reason: r.get(4)?,
-                detail: r.get(5)?,
-                raw: r.get(6)?,
-            })
-        })
+        self.rows("read/rejects.sql", Some(snapshot), reject_row)
+    }
+
+    /// One page of a snapshot's rejects (in the order of [`rejects`](Self::rejects)) and how
+    /// many it has in all.
+    pub(crate) fn rejects_page(
+        &self,
+        snapshot: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(u64, Vec<Reject>)> {
+        let total: i64 = self
+            .conn
+            .query_row(
+                &self.sql.fragment("read/rejects_count.sql")?,
+                [snapshot],
+                |r| r.get(0),
+            )
+            .context("running queries/read/rejects_count.sql")?;
+        let mut stmt = self
+            .conn
+            .prepare(&self.sql.fragment("read/rejects_page.sql")?)?;
+        let rows = stmt
+            .query_map([snapshot, limit, offset], reject_row)
+            .context("running queries/read/rejects_page.sql")?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total.max(0) as u64, rows))
     }
 
     pub(crate) fn notices(&self, snapshot: i64) -> Result<Vec<NoticeRow>> {
@@ -661,10 +703,34 @@ impl Batch<'_> {
     }
 }
 
+/// Interrupts whatever statement its connection is running (DuckDB fails it with an
+/// interrupt error); harmless when none is. Callable from any thread.
+#[derive(Clone)]
+pub(crate) struct Interrupter(std::sync::Arc<duckdb::InterruptHandle>);
+
+impl Interrupter {
+    pub(crate) fn interrupt(&self) {
+        self.0.interrupt();
+    }
+}
+
 /// A statement stopped by its time limit (see [`Store::stream_within`]).
 #[derive(Debug, thiserror::Error)]
 #[error("stopped by its time limit")]
 pub(crate) struct TimedOut;
+
+/// A row of `queries/read/rejects.sql` (and its page).
+fn reject_row(r: &duckdb::Row<'_>) -> duckdb::Result<Reject> {
+    Ok(Reject {
+        file: r.get(0)?,
+        kind: r.get(1)?,
+        line: r.get::<_, i64>(2)? as u64,
+        column: r.get(3)?,
+        reason: r.get(4)?,
+        detail: r.get(5)?,
+        raw: r.get(6)?,
+    })
+}
 
 /// Turns DuckDB's lock conflict into the documented one-line "in use" error.
 fn open_error(path: &Path, e: duckdb::Error) -> anyhow::Error {

@@ -1,28 +1,33 @@
-//! `rollcall serve`: the report and the read API on 127.0.0.1, for previewing.
+//! `rollcall serve`: the console's pages and the JSON API over HTTP (see `server`).
 
 use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::ServeArgs;
+use crate::error::Failure;
 use crate::report::Templates;
 use crate::server::{self, ServerConfig};
 
 pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
+    let query_timeout = crate::bounds::parse_duration(&a.query_timeout)
+        .map_err(|e| Failure::Usage(format!("--query-timeout {e}")))?;
     // Fail before listening if the database or filters are wrong.
-    let (reader, _) = ctx.filtered(&a.filters)?;
+    let (reader, filters) = ctx.filtered(&a.filters)?;
     drop(reader);
     let f = &a.filters;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     server::serve(ServerConfig {
         db: ctx.db.clone(),
         sql: ctx.sql.clone(),
         templates,
         request: super::request(f.snapshot, f.as_of.as_deref(), f.window_days)?,
-        scope: super::filter_pairs(f)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        filters,
         title: a.title.clone(),
+        bind: a.bind,
         port: a.port,
+        open: a.open,
+        workers: a.workers.map_or((2 * cores).max(4), usize::from),
+        query_timeout,
     })
 }

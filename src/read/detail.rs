@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Reader;
-use crate::domain::{self, STAGES, STAGE_COLUMNS};
+use crate::domain::{self, FilterSet, STAGES, STAGE_COLUMNS};
 use crate::error::Failure;
 use crate::output::Cell;
 use crate::sql::Param;
@@ -86,6 +86,19 @@ fn boolean(c: &Cell) -> Option<bool> {
 }
 
 impl Reader {
+    /// Whether the user with this email (as [`detail`](Self::detail) looks it up) is among the
+    /// users `filters` select.
+    pub(crate) fn selects(&self, filters: &FilterSet, email: &str) -> Result<bool> {
+        let key = crate::email::key(email.trim());
+        let mut s = self.sql().fill(
+            "read/user_in_view.sql",
+            &[("where", &super::predicate(self.sql(), filters)?)],
+        )?;
+        s.params.insert(0, Param::Text(key));
+        let g = self.store().grid(&s)?;
+        Ok(super::listing::int(&g, 0, 0) > 0)
+    }
+
     /// Looks a user up by email (trimmed, case-insensitive); an unknown email suggests the
     /// closest ones.
     pub(crate) fn detail(&self, email: &str) -> Result<Detail> {
@@ -114,10 +127,13 @@ impl Reader {
             } else {
                 format!("; did you mean {}?", suggestions.join(", "))
             };
-            return Err(Failure::Usage(format!(
-                "no user with email '{email}' in snapshot {}{hint}",
-                self.scope().snapshot.id
-            ))
+            return Err(Failure::NotFound {
+                message: format!(
+                    "no user with email '{email}' in snapshot {}{hint}",
+                    self.scope().snapshot.id
+                ),
+                suggestions,
+            }
             .into());
         };
         let [name, mail, scim, license, status, activity, hub, last_used, reminders] = g.columns(

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-pub(crate) use detail::Detail;
+pub(crate) use detail::{Detail, MAX_EMAIL};
 pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
 pub(crate) use summary::Summary;
 
@@ -70,14 +70,35 @@ impl Reader {
     }
 
     fn with_store(store: Store, request: &ReadRequest) -> Result<Reader> {
+        let scope = Reader::scope_of(&store, request)?;
+        store.use_scope(&scope)?;
+        Ok(Reader { store, scope })
+    }
+
+    fn scope_of(store: &Store, request: &ReadRequest) -> Result<Scope> {
         let snapshot = store.snapshot(request.snapshot)?;
-        let scope = Scope {
+        Ok(Scope {
             as_of: request.as_of.unwrap_or(snapshot.as_of),
             snapshot,
             window_days: request.window_days,
-        };
-        store.use_scope(&scope)?;
+        })
+    }
+
+    /// A reader over a connection the caller keeps between reads (the server's pool):
+    /// `session` says whether [`into_store`](Self::into_store) handed it back from an earlier
+    /// reader, whose session views then only need the new scope.
+    pub(crate) fn reuse(store: Store, request: &ReadRequest, session: bool) -> Result<Reader> {
+        if !session {
+            return Reader::with_store(store, request);
+        }
+        let scope = Reader::scope_of(&store, request)?;
+        store.rescope(&scope)?;
         Ok(Reader { store, scope })
+    }
+
+    /// The connection back, its session views kept, for [`reuse`](Self::reuse).
+    pub(crate) fn into_store(self) -> Store {
+        self.store
     }
 
     pub(crate) fn scope(&self) -> &Scope {
@@ -137,6 +158,13 @@ impl Reader {
 
     pub(crate) fn rejects(&self) -> Result<Vec<Reject>> {
         self.store.rejects(self.scope.snapshot.id)
+    }
+
+    /// One page of the snapshot's rejects and their total (`limit`, `offset` as bound: checked
+    /// by the caller).
+    pub(crate) fn rejects_page(&self, limit: i64, offset: i64) -> Result<(u64, Vec<Reject>)> {
+        self.store
+            .rejects_page(self.scope.snapshot.id, limit, offset)
     }
 
     pub(crate) fn notices(&self) -> Result<Vec<NoticeRow>> {

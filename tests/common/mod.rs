@@ -74,20 +74,31 @@ impl Env {
     /// (util-linux's `prlimit --as`): a run that needed more fails to allocate instead of
     /// succeeding, so a test can prove a bound on memory.
     pub fn std_cmd_capped(&self, address_space: Option<u64>) -> std::process::Command {
+        let limits: Vec<String> = address_space
+            .into_iter()
+            .map(|cap| format!("--as={cap}"))
+            .collect();
+        self.std_cmd_limited(&limits)
+    }
+
+    /// As [`std_cmd`](Self::std_cmd), run through util-linux's `prlimit` with these limits
+    /// (`--as=BYTES`, `--nofile=N`; none: the binary itself). prlimit execs the binary, so the
+    /// child's PID is rollcall's.
+    pub fn std_cmd_limited(&self, limits: &[String]) -> std::process::Command {
         let bin = env!("CARGO_BIN_EXE_rollcall");
-        let mut c = match address_space {
-            None => std::process::Command::new(bin),
-            Some(cap) => {
-                let mut c = std::process::Command::new("prlimit");
-                c.arg(format!("--as={cap}")).arg(bin);
-                c
-            }
+        let mut c = if limits.is_empty() {
+            std::process::Command::new(bin)
+        } else {
+            let mut c = std::process::Command::new("prlimit");
+            c.args(limits).arg(bin);
+            c
         };
         c.current_dir(self.dir.path())
             .env("ROLLCALL_DB", self.db())
             .env_remove("ROLLCALL_QUERIES")
             .env_remove("COLUMNS")
-            .env_remove("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS");
+            .env_remove("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS")
+            .env_remove("ROLLCALL_TEST_PANIC_ROUTE");
         c
     }
 

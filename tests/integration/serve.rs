@@ -1,7 +1,11 @@
-//! `rollcall serve`: the preview server as a child process, spoken to over real sockets on
-//! 127.0.0.1 with hand-written HTTP/1.1, and its report opened in headless Chromium (an ignored
-//! test; `.ci/run` runs it). Counts are checked against the generator's truth; `/users.csv`
-//! against `rollcall export`.
+//! `rollcall serve`: the server as a child process, spoken to over real sockets on 127.0.0.1
+//! with hand-written HTTP/1.1, and its report opened in headless Chromium (an ignored test;
+//! `.ci/run` runs it). Counts are checked against the generator's truth; downloads against
+//! `rollcall export`'s files. `api` covers every route of the JSON API and the downloads,
+//! `guard` what the server must survive.
+
+mod api;
+mod guard;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,9 +33,19 @@ fn org() -> (Env, Vec<UserTruth>) {
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-/// `rollcall serve --port 0 …` as a child; killed on drop.
+/// How to start a server beyond `serve --port 0`.
+#[derive(Default)]
+struct Launch<'a> {
+    args: &'a [&'a str],
+    env: Vec<(&'static str, String)>,
+    /// prlimit options (`--nofile=1024`).
+    limits: Vec<String>,
+}
+
+/// `rollcall serve --port 0 …` as a child; stopped with SIGTERM (then killed) on drop.
 struct Server {
-    _child: Running,
+    child: Option<Running>,
+    pid: i32,
     port: u16,
     url: String,
     stderr: Arc<Mutex<String>>,
@@ -39,28 +53,44 @@ struct Server {
 
 impl Server {
     fn start(env: &Env, extra: &[&str]) -> Server {
-        let mut child = spawn(
-            "rollcall serve",
-            env.std_cmd()
-                .args(["serve", "--port", "0"])
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped()),
-        );
+        Server::launch(
+            env,
+            Launch {
+                args: extra,
+                ..Launch::default()
+            },
+        )
+    }
+
+    fn launch(env: &Env, launch: Launch<'_>) -> Server {
+        let mut cmd = env.std_cmd_limited(&launch.limits);
+        cmd.args(["serve", "--port", "0"])
+            .args(launch.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &launch.env {
+            cmd.env(k, v);
+        }
+        let mut child = spawn("rollcall serve", &mut cmd);
         let stdout = child.stdout.take().unwrap();
         let stderr_pipe = child.stderr.take().unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
+        let pid = child.id() as i32;
         let mut server = Server {
-            _child: child,
+            child: Some(child),
+            pid,
             port: 0,
             url: String::new(),
             stderr: stderr.clone(),
         };
         std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = BufReader::new(stderr_pipe).read_to_string(&mut text);
-            stderr.lock().unwrap().push_str(&text);
+            let mut r = BufReader::new(stderr_pipe);
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                stderr.lock().unwrap().push_str(&line);
+                line.clear();
+            }
         });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -74,31 +104,84 @@ impl Server {
         let line = rx.recv_timeout(WAIT).unwrap_or_else(|_| {
             panic!(
                 "rollcall serve printed no line within {WAIT:?}; stderr: {}",
-                server.stderr.lock().unwrap()
+                server.stderr()
             )
         });
-        let line = line.trim_end();
-        let url = line
-            .strip_prefix("serving ")
-            .and_then(|s| s.strip_suffix(" (Ctrl-C to stop)"))
-            .unwrap_or_else(|| {
-                std::thread::sleep(Duration::from_millis(200));
-                panic!(
-                    "unexpected first line {line:?}; stderr: {}",
-                    server.stderr.lock().unwrap()
-                )
-            });
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        let url = line.strip_prefix("serving ").unwrap_or_else(|| {
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "unexpected first line {line:?}; stderr: {}",
+                server.stderr()
+            )
+        });
         let port: u16 = url
             .strip_prefix("http://127.0.0.1:")
             .and_then(|s| s.strip_suffix('/'))
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| {
-                panic!("the server must announce http://127.0.0.1:PORT/, not {url:?}")
+                panic!(
+                    "the first line must be exactly `serving http://127.0.0.1:PORT/`, not {line:?}"
+                )
             });
         assert_ne!(port, 0, "--port 0 picks a real port");
         server.port = port;
         server.url = url.to_string();
         server
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (within [`WAIT`]) until stderr holds `needle`; returns stderr.
+    fn wait_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.stderr();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "stderr never said {needle:?}: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal and waits (within [`WAIT`]) for the server to exit.
+    fn stop(&mut self, signal: i32) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        // SAFETY: kill(2) on our own child's PID.
+        unsafe { libc::kill(self.pid, signal) };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within {WAIT:?} of signal {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A line of /proc/PID/status, in KiB (`VmHWM`, `VmRSS`).
+    fn memory_kib(&self, field: &str) -> u64 {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {field} in /proc/{}/status", self.pid));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
     fn get(&self, path: &str) -> Resp {
@@ -120,8 +203,44 @@ impl Server {
             .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {}", r.text()))
     }
 
+    /// A request that must fail with `status` and a JSON error saying so; returns the error.
+    fn error(&self, path: &str, status: u16) -> Value {
+        let r = self.get(path);
+        assert_eq!(r.status, status, "GET {path}: {}", r.text());
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json"),
+            "GET {path}"
+        );
+        let v: Value = serde_json::from_slice(&r.body)
+            .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {}", r.text()));
+        assert_eq!(v["status"], status, "GET {path}: {v}");
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "GET {path}: {v}"
+        );
+        v
+    }
+
     fn raw(&self, request: &str) -> Resp {
         http(self.port, request)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SAFETY: kill(2) on our own child's PID; SIGTERM lets it remove its private folder.
+            unsafe { libc::kill(self.pid, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // Running's own drop kills what is left.
+        }
     }
 }
 
@@ -310,6 +429,13 @@ fn routes_answer_like_the_cli_and_the_truth() {
     );
     let csp = csp_of(&html);
     assert!(csp.starts_with("default-src 'none';"), "strict CSP: {csp}");
+    assert_eq!(
+        r.header("content-security-policy"),
+        Some(format!("{csp}; frame-ancestors 'none'").as_str()),
+        "the page's policy is also sent as a header, with framing forbidden"
+    );
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(r.header("connection"), Some("close"));
     assert!(
         !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
         "{csp}"
@@ -543,8 +669,11 @@ fn routes_answer_like_the_cli_and_the_truth() {
     );
     assert_eq!(server.get("/users.csv").text().lines().count(), 3);
 
-    let stderr = server.stderr.lock().unwrap().clone();
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stderr = server.stderr();
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "{stderr}"
+    );
 }
 
 #[test]
