@@ -1495,7 +1495,9 @@ class Bench:
                "script, monotonic clock; p50/p99 over every answer (nearest rank); throughput counts 2xx answers "
                f"over wrk's {dur:.1f} s. wrk's totals: {totals['requests']:,} answers, socket errors connect "
                f"{totals['connect']} read {totals['read']} write {totals['write']}, non-2xx {totals['status']}; "
-               f"{stats['all']['inflight_at_end']} still waiting at the end (not counted).")
+               f"{len(inflight)} still waiting at the end (not counted"
+               + (f"; the longest for {fmt_s(max(x[1] for x in inflight))})." if inflight else ").")
+               + f" DuckDB: {len(fj['inflight'])} still running at the end.")
         s.note(f"DuckDB: {SERVE_CLIENTS} threads in one python process, each its own cursor on one read-only "
                "connection, the same schedule and offsets, each request the statements the server runs (snapshot "
                "lookup; page + count | summary scan + rejects + notices | user + devices), self-contained as the "
