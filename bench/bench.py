@@ -1461,9 +1461,12 @@ class Bench:
                 parts.append(f"socket ×{st['socket_errors']}")
             if st["timeouts"]:
                 parts.append(f"over {SERVE_TIMEOUT_S} s ×{st['timeouts']}")
+            fparts = [f"{k} ×{v}" for k, v in (("failed", st["floor_errors"]),
+                                                (f"over {SERVE_TIMEOUT_S} s", st["floor_timeouts"])) if v]
             s.row(f"{label}: errors (of {st['requests']:,}; DuckDB's of {st['floor_requests']:,})",
                   f"{st['errors']}" + (f" ({', '.join(parts)})" if parts else ""),
-                  f"{st['floor_errors'] + st['floor_timeouts']}", "—", "0" if cls != "all" else "—",
+                  f"{st['floor_errors'] + st['floor_timeouts']}" + (f" ({', '.join(fparts)})" if fparts else ""),
+                  "—", "0" if cls != "all" else "—",
                   st["errors"] == 0 if cls != "all" else None)
         figs["classes"] = stats
         s.row("server peak RSS over warm-up and load (VmHWM)", fmt_bytes(figs["server_peak_rss_load_bytes"]),
