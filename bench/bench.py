@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import http.client
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.parse
 from pathlib import Path
 
 import duckdb
@@ -30,7 +32,7 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "queries"
 AS_OF = "2026-11-26T12:00:00Z"
-SECTIONS = ["ingest", "query", "export", "report"]
+SECTIONS = ["ingest", "query", "export", "report", "serve"]
 REPORT_SMALL = 100_000
 
 # Aims from the performance issue (stated for 1,000,000 users).
@@ -65,6 +67,42 @@ DIMENSIONS = [
 PAGE_COLUMNS = "name,email,scim,last_used,license,status"  # domain::DEFAULT_COLUMNS
 PAGE_FILTERS = ["--status", "pending", "--activity", "never"]
 PAGE_LIMIT = 50
+
+# The serve section (issue #11): `rollcall serve` under load from wrk on loopback, against DuckDB
+# itself running the same SQL at the same concurrency. See bench/README.md, "serve".
+SERVE_SECONDS = 30  # --serve-seconds
+SERVE_CLIENTS = 16  # concurrent connections (wrk) and threads (the floor)
+SERVE_TIMEOUT_S = 10  # wrk --timeout: the server's default --query-timeout
+AIM_SERVE_P99_S = 0.300  # list pages and summary
+AIM_DOWNLOAD_RSS_BYTES = 300_000_000
+SERVE_COLUMNS = "name,email,scim,last_used,license,status,activity,hub,reminders_sent"  # the console's page
+# List pages: (label, filters as (key, [values]), search, sort, offset); each asks for 50 rows.
+SERVE_LISTS = [
+    ("first page, by name", [], None, None, 0),
+    ("pending + never active", [("status", ["pending"]), ("activity", ["never"])], None, None, 0),
+    ("search 'an', last use desc, offset 100", [], "an", "last_used:desc", 100),
+    ("assigned + hub never, by email, offset 5000", [("license", ["assigned"]), ("hub", ["never"])], None, "email",
+     5000),
+    ("using + active|inactive, reminders desc, offset 50",
+     [("status", ["using"]), ("activity", ["active", "inactive"])], None, "reminders_sent:desc", 50),
+    ("search 'müller' + pending|no-license", [("status", ["pending", "no-license"])], "müller", None, 0),
+    ("no SCIM + 3+ reminders, by last use, offset 150", [("scim", ["no"]), ("reminders", ["3+"])], None,
+     "last_used", 150),
+    ("search 'zoe', status desc", [], "zoe", "status:desc", 0),
+]
+# Summaries: (label, filters, search).
+SERVE_SUMMARIES = [
+    ("whole snapshot", [], None),
+    ("pending", [("status", ["pending"])], None),
+    ("search 'an'", [], "an"),
+    ("never active + hub never", [("activity", ["never"]), ("hub", ["never"])], None),
+]
+SERVE_DETAILS_PER_STATUS = 16  # real emails per status for /api/user
+# One cycle of the mix, 10 requests: 5 list pages, 3 details, 2 summaries (each class takes its
+# next path in turn); the schedule is 16 cycles, every client walks it from its own offset.
+SERVE_PATTERN = ["list", "details", "list", "summary", "list", "details", "list", "summary", "list", "details"]
+SERVE_CYCLES = 16
+SERVE_CLASSES = [("list", "list pages"), ("details", "details"), ("summary", "summaries")]
 
 
 # ------------------------------------------------------------------------------------ processes
@@ -248,6 +286,151 @@ t2 = time.perf_counter()
 print(json.dumps({"startup_s": t1 - t0, "work_s": t2 - t1, "rows": res[0][0] if res else None}))
 """
 
+# The serve section's floor: `clients` threads, each with its own cursor (its own connection to
+# the one read-only database), walk the same schedule as wrk's connections from the same offsets
+# for the same time, each request running the statements the server runs for that route.
+FLOOR_SERVE = r"""
+import json, sys, threading, time
+import duckdb
+spec = json.load(open(sys.argv[1]))
+items, clients, seconds = spec["items"], spec["clients"], spec["seconds"]
+con = duckdb.connect(spec["db"], read_only=True)
+curs = [con.cursor() for _ in range(clients)]
+for cur in curs:
+    cur.execute("SET enable_progress_bar = false")
+
+def once(cur, queries):
+    for sql, params in queries:
+        cur.execute(sql, params).fetchall()
+
+for i in spec["distinct"]:  # the warm-up: every distinct request once
+    once(curs[0], items[i][1])
+results = [[] for _ in range(clients)]
+inflight = [None] * clients
+errors = {}
+state = {}
+barrier = threading.Barrier(clients + 1)
+
+def client(i):
+    cur, n, out = curs[i], len(items), results[i]
+    pos = (i * n // clients + i) % n
+    barrier.wait()
+    deadline = state["deadline"]
+    while True:
+        at = pos
+        cls, queries = items[pos]
+        pos = (pos + 1) % n
+        t0 = time.perf_counter()
+        if t0 >= deadline:
+            return
+        ok = True
+        try:
+            once(cur, queries)
+        except Exception as e:
+            ok = False
+            errors.setdefault(cls, str(e)[:300])
+        t1 = time.perf_counter()
+        if t1 > deadline:  # as wrk does: a request still running at the end is not counted
+            inflight[i] = [at, t1 - t0]
+            return
+        out.append([at, t1 - t0, ok])
+
+threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+for t in threads:
+    t.start()
+start = time.perf_counter()
+state["deadline"] = start + seconds
+barrier.wait()
+for t in threads:
+    t.join()
+con.close()
+print(json.dumps({"duration_s": seconds, "requests": [r for rs in results for r in rs],
+                  "inflight": [x for x in inflight if x], "first_errors": errors}))
+"""
+
+# The wrk script of the serve section. wrk's Lua response() is not given the latency, and a wrk
+# thread does not tell its script which of its connections answered; so every wrk thread gets
+# exactly one connection (-t = -c), and within a thread request() and response() alternate: the
+# time between them (a monotonic clock through LuaJIT's FFI) is that request's latency, and the
+# schedule index it asked for gives its path and class. Filled in by Bench.serve: ITEMS, CLIENTS, OUT.
+WRK_LUA = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } rollcall_timespec;
+int clock_gettime(int clk_id, rollcall_timespec *tp);
+]]
+local ts = ffi.new("rollcall_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1000000 + math.floor(tonumber(ts.tv_nsec) / 1000)
+end
+
+local items = { ITEMS }
+local clients = CLIENTS
+local out_path = OUT
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  reqs = {}
+  for i, it in ipairs(items) do
+    reqs[i] = wrk.format("GET", it[2])
+  end
+  pos = (math.floor(id * #items / clients) + id) % #items
+  lines = {}
+  pending = nil
+  started = 0
+end
+
+function request()
+  if id == 0 and not verified then
+    -- wrk calls thread 0's request() once before the run to count the requests it returns
+    verified = true
+    return reqs[1]
+  end
+  if pending then
+    -- the previous request got no response: wrk re-opened the connection after an error
+    lines[#lines + 1] = pending .. " lost 0"
+  end
+  local i = pos + 1
+  pos = (pos + 1) % #items
+  pending = i
+  started = now_us()
+  return reqs[i]
+end
+
+function response(status, headers, body)
+  local t = now_us()
+  lines[#lines + 1] = pending .. " " .. status .. " " .. (t - started)
+  pending = nil
+end
+
+function done(summary, latency, requests)
+  local f = assert(io.open(out_path, "w"))
+  local e = summary.errors
+  f:write(string.format("summary %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests,
+    summary.bytes, e.connect, e.read, e.write, e.status, e.timeout))
+  local now = now_us()
+  for _, t in ipairs(threads) do
+    local ls = t:get("lines")
+    for i = 1, #ls do
+      f:write(ls[i], "\n")
+    end
+    local p = t:get("pending")
+    if p then
+      f:write(p, " inflight ", now - t:get("started"), "\n")
+    end
+  end
+  f:close()
+end
+"""
+
 
 def fragment(path: str) -> str:
     """A queries/ file as rollcall embeds it (Sql::fragment): comment lines and `;` removed."""
@@ -282,6 +465,84 @@ def summary_sql(cte: str) -> str:
     s += ",\n count(*) FILTER (WHERE last_used > (SELECT as_of FROM params) AND (TRUE))\nFROM users"
     return s
 
+
+# ------------------------------------------------------------ the serve section's SQL, as rollcall's
+
+def fill(template: str, slots: dict) -> tuple[str, list]:
+    """Sql::fill: each /*slot*/ replaced by its (sql, params), the parameters in text order."""
+    sql, params, at = "", [], 0
+    for m in re.finditer(r"/\*(\w+)\*/", template):
+        sql += template[at:m.start()]
+        part, ps = slots[m.group(1)]
+        sql += part
+        params += ps
+        at = m.end()
+    return sql + template[at:], params
+
+
+def predicate(filters, search) -> tuple[str, list]:
+    """read::predicate: OR within a dimension, AND across (dimensions and values in the domain's
+    order, as FilterSet keeps them), then the
+    search (queries/search.sql, its two ? the same text); TRUE when nothing is filtered."""
+    given = dict(filters)
+    parts = []
+    for dim, values in DIMENSIONS:
+        if dim in given:
+            ors = " OR ".join(f"({filter_body(f'{dim}-{v}')})" for v in values if v in given[dim])
+            parts.append((f"({ors})", []))
+    if search is not None:
+        parts.append((fragment("search.sql"), [search, search]))
+    if not parts:
+        return "TRUE", []
+    return "\n  AND ".join(p for p, _ in parts), [x for _, ps in parts for x in ps]
+
+
+def summary_statement(cte: str, scope: list, filters, search) -> tuple[str, list]:
+    """read::summary's one-scan statement (queries/read/summary.sql) for these filters, made
+    self-contained with the manifest's CTE: each facet counts within the other dimensions."""
+    every = predicate(filters, search)
+
+    def count_where(a, b):
+        return f" count(*) FILTER (WHERE ({a}) AND ({b[0]}))", b[1]
+
+    counts = [count_where(fragment(f"funnel/{step}.sql"), every) for step in FUNNEL_STEPS]
+    for dim, values in DIMENSIONS:
+        others = predicate([(k, v) for k, v in filters if k != dim], search)
+        counts.append(count_where("TRUE", others))
+        counts += [count_where(filter_body(f"{dim}-{v}"), others) for v in values]
+    joined = (",\n".join(c for c, _ in counts), [x for _, ps in counts for x in ps])
+    body, params = fill(fragment("read/summary.sql"), {"counts": joined, "where": every})
+    return cte + body, scope + params
+
+
+def url_query(filters, search=None, sort=None, extra=()) -> str:
+    """The API's query string: a dimension's values comma-separated, everything percent-encoded."""
+    pairs = [(k, ",".join(vs)) for k, vs in filters]
+    if search is not None:
+        pairs.append(("search", search))
+    if sort:
+        pairs.append(("sort", sort))
+    pairs += list(extra)
+    return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote, safe=",:")
+
+
+def filter_flags(filters, search=None, sort=None) -> list:
+    """The same filters as `rollcall export` flags (a dimension's flag repeated per value)."""
+    flags = [x for k, vs in filters for v in vs for x in (f"--{k}", v)]
+    if search is not None:
+        flags += ["--search", search]
+    if sort:
+        flags += ["--sort", sort]
+    return flags
+
+
+def percentile(xs, p):
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, -(-len(xs) * p // 100) - 1))
+    return xs[int(k)]
 
 # --------------------------------------------------------------------- Chromium, DevTools by pipe
 
@@ -462,6 +723,132 @@ def tti_dump_dom(binary, url):
     m = re.search(r'<body[^>]*\bdata-ready-ms="([0-9.]+)"', r.stdout or "")
     return float(m.group(1)) if m else None
 
+
+# ------------------------------------------------------------------------ the server under load
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+class Served:
+    """`rollcall serve --db DB --port 0` in the background: the URL from its first line of
+    standard output (written to a file, so a chatty server never blocks on a full pipe), its
+    peak resident set from /proc/PID/status, and a clean stop (SIGINT, as Ctrl-C)."""
+
+    def __init__(self, binary, db, folder: Path, extra=()):
+        help_text = run([binary, "serve", "--help"], capture=True).stdout
+        self.optional = [f for f in ("--workers", "--query-timeout") if f in help_text]
+        self.cmd = [binary, "serve", "--db", str(db), "--port", "0"]
+        if "--quiet" in help_text:
+            self.cmd.append("--quiet")
+        self.cmd += list(extra)
+        self.out_path, self.err_path = folder / "serve.stdout", folder / "serve.stderr"
+        self.out, self.err = open(self.out_path, "wb"), open(self.err_path, "wb")
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 120
+        while True:
+            m = re.search(r"serving http://127\.0\.0\.1:(\d+)/", self.out_path.read_text(errors="replace"))
+            if m:
+                self.port = int(m.group(1))
+                break
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"`{' '.join(self.cmd)}` printed no URL (exit {self.proc.returncode}): "
+                                   f"{self.stderr_tail()}")
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stderr_tail(self, n=5):
+        try:
+            return " | ".join(self.err_path.read_text(errors="replace").strip().splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def status_kb(self, key):
+        for line in open(f"/proc/{self.pid}/status"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+        return None
+
+    def hwm(self):
+        return self.status_kb("VmHWM")
+
+    def reset_hwm(self):
+        """Resets VmHWM to the current RSS (Linux's clear_refs 5), so the next reading is the
+        peak of what follows alone."""
+        with open(f"/proc/{self.pid}/clear_refs", "w") as f:
+            f.write("5")
+
+    def get(self, path, timeout=300):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def download(self, path, target: Path):
+        """GET path into target, 1 MiB at a time: (status, seconds from the request to the last
+        byte, bytes); the body of a non-200 answer is returned instead of saved."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        try:
+            t0 = time.perf_counter()
+            c.request("GET", path)
+            r = c.getresponse()
+            if r.status != 200:
+                return r.status, time.perf_counter() - t0, r.read()
+            buf = bytearray(1 << 20)
+            view = memoryview(buf)
+            size = 0
+            with open(target, "wb") as f:
+                while True:
+                    n = r.readinto(view)
+                    if not n:
+                        break
+                    f.write(view[:n])
+                    size += n
+            return 200, time.perf_counter() - t0, size
+        finally:
+            c.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)  # SIGINT, as Ctrl-C
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
+def read_wrk(path: Path):
+    """The file WRK_LUA's done() writes: wrk's totals, then per request `index status
+    latency_us` (`index lost 0`: no answer before wrk re-opened the connection; `index inflight
+    us`: still waiting when the run ended), index being 1-based in the schedule."""
+    lines = path.read_text().splitlines()
+    head = lines[0].split()
+    assert head[0] == "summary", lines[0]
+    keys = ["duration_us", "requests", "bytes", "connect", "read", "write", "status", "timeout"]
+    totals = dict(zip(keys, map(int, head[1:])))
+    reqs, lost, inflight = [], [], []
+    for line in lines[1:]:
+        i, what, us = line.split()
+        i = int(i) - 1
+        if what == "lost":
+            lost.append([i])
+        elif what == "inflight":
+            inflight.append([i, int(us) / 1e6])
+        else:
+            reqs.append([i, int(what), int(us) / 1e6])
+    return totals, reqs, lost, inflight
 
 # ------------------------------------------------------------------------------------- the bench
 
@@ -801,6 +1188,328 @@ class Bench:
             s.row(f"{users:,}: search keystroke", "unavailable (no #search box or page never ready)")
         return f
 
+    # ---- serve
+    def serve_mix(self, db):
+        """Every request of the mix: its class, label, path and the statements the server runs for
+        it (self-contained, from the export manifests and queries/), plus the answers DuckDB gives,
+        to check the server's against. Returns (schedule of (class, request), requests)."""
+        snap = [fragment("read/snapshots.sql"), []]
+        by = {"list": [], "details": [], "summary": []}
+        cte = scope = None
+        for i, (label, filters, search, sort, offset) in enumerate(SERVE_LISTS):
+            progress(f"serve: the SQL of list page {i + 1}/{len(SERVE_LISTS)} (rollcall export's manifest)")
+            m, out = self.manifest(db, [*filter_flags(filters, search, sort), "--columns", SERVE_COLUMNS],
+                                   f"serve-list-{self.n}-{i}")
+            rm(out)  # only its manifest is needed
+            cte, pred = split_listing_sql(m["sql"])
+            scope = m["parameters"][:3]
+            where = predicate(filters, search)
+            if (pred, m["parameters"][3:]) != (where[0], where[1]):
+                raise RuntimeError(f"list page '{label}': the manifest's predicate is not the one bench.py builds "
+                                   f"for the summaries (did read::predicate change?):\n{pred}\n!=\n{where[0]}")
+            page, page_params = m["sql"] + "\nLIMIT ?", m["parameters"] + [PAGE_LIMIT]
+            if offset:  # Listing::select adds OFFSET only when it is not 0
+                page, page_params = page + "\nOFFSET ?", page_params + [offset]
+            count, count_params = fill(fragment("read/count.sql"), {"where": where})
+            path = "/api/users?" + url_query(filters, search, sort,
+                                             [("limit", PAGE_LIMIT), ("offset", offset), ("columns", SERVE_COLUMNS)])
+            by["list"].append({"label": label, "path": path,
+                               "queries": [snap, [page, page_params], [cte + count, scope + count_params]]})
+        sid = scope[0]
+        side = [[fragment("read/rejects.sql"), [sid]], [fragment("read/notices.sql"), [sid]]]
+        for label, filters, search in SERVE_SUMMARIES:
+            path = "/api/summary" + (("?" + url_query(filters, search)) if filters or search else "")
+            by["summary"].append({"label": label, "path": path,
+                                  "queries": [snap, list(summary_statement(cte, scope, filters, search)), *side]})
+        devices_cte = (f"WITH params AS ({fragment('session/params.sql')}),\ndevices AS (\n"
+                       f"{fragment('views/devices.sql')}\n)\n")
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            con.execute("SET enable_progress_bar = false")
+            # Real users, spread through the file, the same number of each status.
+            emails = con.execute(
+                "SELECT email, email_key, status FROM (SELECT email, email_key, status, line, "
+                "row_number() OVER (PARTITION BY status ORDER BY line) - 1 AS i, "
+                "greatest(count(*) OVER (PARTITION BY status) // ?, 1) AS stride "
+                "FROM user_records WHERE snapshot_id = ?) WHERE i % stride = 0 AND i // stride < ? "
+                "ORDER BY line", [SERVE_DETAILS_PER_STATUS, sid, SERVE_DETAILS_PER_STATUS]).fetchall()
+            for email, key, status in emails:
+                by["details"].append({
+                    "label": status, "path": "/api/user?" + urllib.parse.urlencode({"email": email}),
+                    "queries": [snap, [cte + fragment("read/user.sql"), scope + [key]],
+                                [devices_cte + fragment("read/user_devices.sql"), scope + [key]]],
+                    "email": email, "status": status})
+            # The answers, to check the server's against.
+            for r in by["list"]:
+                _, page, counts = [con.execute(q, p).fetchall() for q, p in r["queries"]]
+                r["expect"] = {"count": len(page), "total": counts[0][0], "users_in_snapshot": counts[0][1],
+                               "first_email": page[0][1] if page else None}
+            for r in by["summary"]:
+                row = con.execute(*r["queries"][1]).fetchone()
+                r["expect"] = {"total": row[0], "matches": row[1]}
+            for r in by["details"]:
+                devices = con.execute(*r["queries"][2]).fetchall()
+                r["expect"] = {"email": r["email"], "status": r["status"], "devices": len(devices)}
+        finally:
+            con.close()
+        nxt = {k: 0 for k in by}
+        schedule = []
+        for _ in range(SERVE_CYCLES):
+            for cls in SERVE_PATTERN:
+                schedule.append((cls, by[cls][nxt[cls] % len(by[cls])]))
+                nxt[cls] += 1
+        return schedule, by
+
+    @staticmethod
+    def check_answer(cls, r, body):
+        """What differs between the server's JSON and DuckDB's answer (empty when they agree)."""
+        try:
+            j = json.loads(body)
+        except ValueError:
+            return ["not JSON"]
+        e = r["expect"]
+        if cls == "list":
+            got = {"count": j.get("count"), "total": j.get("total"), "users_in_snapshot": j.get("users_in_snapshot"),
+                   "first_email": (j.get("users") or [{}])[0].get("email") if j.get("users") else None}
+        elif cls == "summary":
+            got = {"total": j.get("total"), "matches": j.get("matches")}
+        else:
+            got = {"email": j.get("email"), "status": j.get("status"), "devices": len(j.get("devices") or [])}
+        return [f"{k} {got[k]!r} (DuckDB: {e[k]!r})" for k in e if got[k] != e[k]]
+
+    def serve(self):
+        secs = self.a.serve_seconds
+        s = Section(f"serve: {self.n:,} users, {SERVE_CLIENTS} connections for {secs} s over a mix of list pages, "
+                    f"details and summaries; then the full CSV download, median of {self.k_bulk}")
+        wrk = shutil.which("wrk")
+        if not wrk:
+            raise RuntimeError("wrk is not installed: apt-get install wrk (Debian's package)")
+        load_start = uptime()
+        db = self.db(self.n)
+        schedule, by = self.serve_mix(db)
+        figs = {"uptime_at_start": load_start, "seconds": secs, "clients": SERVE_CLIENTS,
+                "paths": {cls: [[r["label"], r["path"]] for r in rs] for cls, rs in by.items()}}
+        work = self.dir / "serve"
+        work.mkdir(exist_ok=True)
+        progress("serve: starting rollcall serve")
+        server = Served(self.bin, db, work, self.a.serve_arg)
+        figs["server_command"] = " ".join(server.cmd)
+        figs["optional_flags_offered"] = server.optional
+        try:
+            # Warm-up: every distinct request once, its answer checked against DuckDB's.
+            progress(f"serve: warm-up, {sum(len(v) for v in by.values())} distinct requests at {server.base}")
+            bad = []
+            for cls, rs in by.items():
+                for r in rs:
+                    status, body = server.get(r["path"])
+                    if status != 200:
+                        bad.append(f"{r['path']}: HTTP {status} {body[:200]!r}")
+                    else:
+                        bad += [f"{r['path']}: {d}" for d in self.check_answer(cls, r, body)]
+            figs["warmup_mismatches"] = bad
+            if bad:
+                s.note(f"MISMATCH in {len(bad)} warm-up answers, e.g. {bad[0]}")
+            else:
+                s.note("warm-up: every distinct request answered 200, agreeing with DuckDB's counts, first rows "
+                       "and statuses")
+            # The load: one wrk thread per connection (see WRK_LUA).
+            items = ",\n  ".join("{%s, %s}" % (json.dumps(cls), json.dumps(r["path"])) for cls, r in schedule)
+            lua = work / "mix.lua"
+            out = work / "wrk.out"
+            lua.write_text(WRK_LUA.replace("ITEMS", items).replace("CLIENTS", str(SERVE_CLIENTS))
+                           .replace("OUT", json.dumps(str(out))))
+            rm(out)
+            progress(f"serve: wrk -t{SERVE_CLIENTS} -c{SERVE_CLIENTS} -d{secs}s ({uptime()})")
+            w = run([wrk, f"-t{SERVE_CLIENTS}", f"-c{SERVE_CLIENTS}", f"-d{secs}s", f"--timeout", f"{SERVE_TIMEOUT_S}s",
+                     "-s", lua, server.base + "/"], capture=True, timeout=secs + 120)
+            totals, reqs, lost, inflight = read_wrk(out)
+            figs["wrk_stdout"] = w.stdout
+            figs["wrk_totals"] = totals
+            figs["server_peak_rss_load_bytes"] = server.hwm()
+            alive = server.proc.poll() is None
+            if not alive:
+                raise RuntimeError(f"the server exited during the load (status {server.proc.returncode}): "
+                                   f"{server.stderr_tail()}")
+            # The full download, after the load, on the same server.
+            dl = self.serve_download(server, db, s)
+        finally:
+            server.stop()
+        figs["server_stderr_tail"] = server.stderr_tail(20)
+        # The floor: DuckDB itself, the same requests at the same concurrency for the same time.
+        progress(f"serve: the floor, {SERVE_CLIENTS} DuckDB threads for {secs} s ({uptime()})")
+        spec_path = work / "floor-spec.json"
+        distinct, seen = [], set()
+        for i, (cls, r) in enumerate(schedule):
+            if r["path"] not in seen:
+                seen.add(r["path"])
+                distinct.append(i)
+        spec_path.write_text(json.dumps({"db": str(db), "clients": SERVE_CLIENTS, "seconds": secs,
+                                         "distinct": distinct,
+                                         "items": [[cls, r["queries"]] for cls, r in schedule]}))
+        fr = run([sys.executable, "-c", FLOOR_SERVE, spec_path], capture=True, timeout=secs + 1800)
+        fj = json.loads(fr.stdout)
+        figs["floor_peak_rss_bytes"] = fr.maxrss
+        figs["floor_first_errors"] = fj["first_errors"]
+        dl_floor = self.serve_download_floor(db, dl)
+        figs["download"] = dl
+        figs["download_floor"] = dl_floor
+        figs["uptime_at_end"] = uptime()
+        self.serve_table(s, figs, schedule, totals, reqs, lost, inflight, fj, dl, dl_floor)
+        s.figures = figs
+        return s
+
+    def serve_download(self, server, db, s):
+        """The full CSV download (no filters) from the running server, median of k_bulk, with the
+        server's peak RSS during each (VmHWM reset before it), and the manifest of what it sent."""
+        d = {"route": "/export.csv", "manifest_route": None, "runs": []}
+        for route in ("/export.manifest.json", "/manifest.json"):
+            status, body = server.get(route)
+            if status == 200:
+                m = json.loads(body)
+                d.update(manifest_route=route, sql=m["sql"], params=m["parameters"], manifest_rows=m.get("rows"))
+                break
+        else:
+            m, out = self.manifest(db, [], f"serve-download-{self.n}")
+            rm(out)
+            d.update(sql=m["sql"], params=m["parameters"], manifest_rows=m.get("rows"))
+            s.note("the server offers no manifest route: the COPY runs `rollcall export`'s default query")
+        target = self.dir / "serve" / "download.csv"
+        for i in range(self.k_bulk):
+            progress(f"serve: download {d['route']} run {i + 1}/{self.k_bulk}")
+            rm(target)
+            server.reset_hwm()
+            status, secs, size = server.download(d["route"], target)
+            if status == 404 and d["route"] == "/export.csv":
+                d["route"] = "/users.csv"
+                s.note("/export.csv answered 404 on this binary: the download is the old route /users.csv "
+                       "(written whole into memory, then sent)")
+                server.reset_hwm()
+                status, secs, size = server.download(d["route"], target)
+            if status != 200:
+                raise RuntimeError(f"GET {d['route']}: HTTP {status}: {size[:300]!r}")
+            d["runs"].append({"s": secs, "bytes": size, "peak_rss_bytes": server.hwm()})
+        with open(target, "rb") as f:
+            d["lines"] = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        d["s"] = median(r["s"] for r in d["runs"])
+        d["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in d["runs"])
+        d["bytes"] = d["runs"][-1]["bytes"]
+        return d
+
+    def serve_download_floor(self, db, dl):
+        floor = self.dir / "serve" / "floor.csv"
+        runs = []
+        for i in range(self.k_bulk):
+            progress(f"serve: the download's floor, COPY run {i + 1}/{self.k_bulk}")
+            rm(floor)
+            fr = py_child(FLOOR_EXPORT, db, floor, dl["sql"], json.dumps(dl["params"]))
+            fj = json.loads(fr.stdout)
+            runs.append({"work_s": fj["work_s"], "wall_s": fr.wall, "rss_bytes": fr.maxrss, "rows": fj["rows"]})
+        return {"s": median(r["work_s"] for r in runs), "end_to_end_s": median(r["wall_s"] for r in runs),
+                "rss_bytes": max(r["rss_bytes"] for r in runs), "rows": runs[-1]["rows"],
+                "bytes": floor.stat().st_size, "runs": runs}
+
+    def serve_table(self, s, figs, schedule, totals, reqs, lost, inflight, fj, dl, dlf):
+        """reqs: [schedule index, status, seconds] from wrk; fj["requests"]: [index, seconds, ok]."""
+        dur, fdur = totals["duration_us"] / 1e6, fj["duration_s"]
+        # Per path, for results.json: which requests are slow on either side.
+        per_path = {}
+        for side, xs, lat in (("rollcall", reqs, 2), ("duckdb", fj["requests"], 1)):
+            for x in xs:
+                cls, r = schedule[x[0]]
+                per_path.setdefault(r["path"], {"class": cls, "label": r["label"]}).setdefault(side, []).append(x[lat])
+        for v in per_path.values():
+            for side in ("rollcall", "duckdb"):
+                xs = v.pop(side, [])
+                v[side] = {"n": len(xs), "p50_s": percentile(xs, 50), "max_s": max(xs, default=None)}
+        figs["per_path"] = per_path
+        stats = {}
+        for cls, label in SERVE_CLASSES + [("all", "all requests")]:
+            def mine(xs):
+                return [x for x in xs if cls == "all" or schedule[x[0]][0] == cls]
+            rq, fq = mine(reqs), mine(fj["requests"])
+            non2xx = {}
+            for r in rq:
+                if not 200 <= r[1] < 300:
+                    non2xx[r[1]] = non2xx.get(r[1], 0) + 1
+            late = mine(inflight)
+            st = {
+                "requests": len(rq), "ok": sum(1 for r in rq if 200 <= r[1] < 300),
+                "rps": sum(1 for r in rq if 200 <= r[1] < 300) / dur,
+                "p50_s": percentile([r[2] for r in rq], 50), "p99_s": percentile([r[2] for r in rq], 99),
+                "max_s": max((r[2] for r in rq), default=None),
+                "non2xx": non2xx, "socket_errors": len(mine(lost)),
+                "timeouts": sum(1 for r in rq if r[2] > SERVE_TIMEOUT_S) + sum(1 for x in late if x[1] > SERVE_TIMEOUT_S),
+                "inflight_at_end": len(late),
+                "floor_requests": len(fq), "floor_rps": sum(1 for r in fq if r[2]) / fdur,
+                "floor_p50_s": percentile([r[1] for r in fq], 50), "floor_p99_s": percentile([r[1] for r in fq], 99),
+                "floor_errors": sum(1 for r in fq if not r[2]),
+                "floor_timeouts": sum(1 for r in fq if r[1] > SERVE_TIMEOUT_S),
+            }
+            st["errors"] = sum(non2xx.values()) + st["socket_errors"] + st["timeouts"]
+            stats[cls] = st
+            aim = cls in ("list", "summary")
+            s.row(f"{label}: throughput (2xx/s)", f"{st['rps']:.1f} req/s", f"{st['floor_rps']:.1f} req/s",
+                  fmt_ratio(ratio(st["rps"], st["floor_rps"])))
+            s.row(f"{label}: p50", fmt_s(st["p50_s"]), fmt_s(st["floor_p50_s"]),
+                  fmt_ratio(ratio(st["p50_s"], st["floor_p50_s"])))
+            s.row(f"{label}: p99", fmt_s(st["p99_s"]), fmt_s(st["floor_p99_s"]),
+                  fmt_ratio(ratio(st["p99_s"], st["floor_p99_s"])),
+                  f"< {AIM_SERVE_P99_S * 1000:.0f} ms" if aim else "—",
+                  (st["p99_s"] is not None and st["p99_s"] < AIM_SERVE_P99_S) if aim else None)
+            parts = [f"HTTP {k} ×{v}" for k, v in sorted(non2xx.items())]
+            if st["socket_errors"]:
+                parts.append(f"socket ×{st['socket_errors']}")
+            if st["timeouts"]:
+                parts.append(f"over {SERVE_TIMEOUT_S} s ×{st['timeouts']}")
+            fparts = [f"{k} ×{v}" for k, v in (("failed", st["floor_errors"]),
+                                                (f"over {SERVE_TIMEOUT_S} s", st["floor_timeouts"])) if v]
+            s.row(f"{label}: errors (of {st['requests']:,}; DuckDB's of {st['floor_requests']:,})",
+                  f"{st['errors']}" + (f" ({', '.join(parts)})" if parts else ""),
+                  f"{st['floor_errors'] + st['floor_timeouts']}" + (f" ({', '.join(fparts)})" if fparts else ""),
+                  "—", "0" if cls != "all" else "—",
+                  st["errors"] == 0 if cls != "all" else None)
+        figs["classes"] = stats
+        s.row("server peak RSS over warm-up and load (VmHWM)", fmt_bytes(figs["server_peak_rss_load_bytes"]),
+              fmt_bytes(figs["floor_peak_rss_bytes"]) + " (python + duckdb)",
+              fmt_ratio(ratio(figs["server_peak_rss_load_bytes"], figs["floor_peak_rss_bytes"])))
+        r = ratio(dl["s"], dlf["s"])
+        rows = dl["manifest_rows"]
+        s.row(f"full CSV download GET {dl['route']} (request → last byte; COPY connect→close)", fmt_s(dl["s"]),
+              fmt_s(dlf["s"]), fmt_ratio(r), f"≤ {AIM_RATIO}×", r is not None and r <= AIM_RATIO)
+        s.row("  download: server peak RSS (VmHWM reset before it)", fmt_bytes(dl["peak_rss_bytes"]),
+              fmt_bytes(dlf["rss_bytes"]) + " (COPY process)", fmt_ratio(ratio(dl["peak_rss_bytes"], dlf["rss_bytes"])),
+              f"< {AIM_DOWNLOAD_RSS_BYTES / 1e6:.0f} MB", dl["peak_rss_bytes"] < AIM_DOWNLOAD_RSS_BYTES)
+        s.row("  download: size / rows", f"{fmt_bytes(dl['bytes'])} / {rows:,}" if rows is not None
+              else fmt_bytes(dl["bytes"]), f"{fmt_bytes(dlf['bytes'])} / {dlf['rows']:,}")
+        if rows is not None and dl["lines"] - 1 != rows:
+            s.note(f"the download has {dl['lines'] - 1:,} lines after its header, its manifest says {rows:,} rows "
+                   "(a quoted cell may hold a line break)")
+        # What was run, and how.
+        flags = figs["optional_flags_offered"]
+        s.note(f"server: `{figs['server_command']}`; it offers "
+               + (f"{' and '.join(flags)}" + ("" if self.a.serve_arg else " (left at their defaults)") if flags else
+                  "neither --workers nor --query-timeout (the server of main before the rewrite)"))
+        s.note(f"mix: the schedule of {len(SERVE_PATTERN) * SERVE_CYCLES} requests repeats "
+               f"{'/'.join(SERVE_PATTERN)}, taking each class's paths in turn ({len(SERVE_LISTS)} list pages, "
+               f"{len(figs['paths']['details'])} users' details, {len(SERVE_SUMMARIES)} summaries; see "
+               "results.json); every client walks it from its own offset.")
+        s.note(f"rollcall: wrk -t{SERVE_CLIENTS} -c{SERVE_CLIENTS} -d{figs['seconds']}s (one connection per wrk "
+               "thread, so each response pairs with its request); latency = request() to response() in the Lua "
+               "script, monotonic clock; p50/p99 over every answer (nearest rank); throughput counts 2xx answers "
+               f"over wrk's {dur:.1f} s. wrk's totals: {totals['requests']:,} answers, socket errors connect "
+               f"{totals['connect']} read {totals['read']} write {totals['write']}, non-2xx {totals['status']}; "
+               f"{len(inflight)} still waiting at the end (not counted"
+               + (f"; the longest for {fmt_s(max(x[1] for x in inflight))})." if inflight else ").")
+               + f" DuckDB: {len(fj['inflight'])} still running at the end.")
+        s.note(f"DuckDB: {SERVE_CLIENTS} threads in one python process, each its own cursor on one read-only "
+               "connection, the same schedule and offsets, each request the statements the server runs (snapshot "
+               "lookup; page + count | summary scan + rejects + notices | user + devices), self-contained as the "
+               "export manifest records them; requests still running at the end not counted.")
+        s.note(f"download floor = duckdb COPY ({dl['manifest_route'] or 'rollcall export'}'s SQL) TO 'floor.csv' "
+               "(HEADER), read-only; the server also guards cells against formula injection.")
+        s.note(f"the machine is shared with other builds: uptime at the start: {figs['uptime_at_start']}; "
+               f"at the end: {figs['uptime_at_end']}")
+
     # ---- driver
     def go(self):
         only = self.a.only or SECTIONS
@@ -811,6 +1520,10 @@ class Bench:
         except BlockingIOError:
             print(f"another benchmark is running in {self.dir}; wait for it (its figures would be "
                   "disturbed too) or set BENCH_DIR to another folder", file=sys.stderr)
+            return 2
+        if "serve" in only and not shutil.which("wrk"):
+            print("the serve section needs wrk, the HTTP load generator: apt-get install wrk (Debian's package), "
+                  "or leave the section out (--only ingest,query,export,report)", file=sys.stderr)
             return 2
         print(f"rollcall bench: {self.n:,} users; binary {self.bin}; data in {self.dir}")
         print(f"{self.version()}; duckdb (python) {duckdb.__version__}; load average {os.getloadavg()}")
@@ -863,9 +1576,12 @@ class Bench:
             chromium = run([self.a.chromium, "--version"], capture=True, timeout=60).stdout.strip()
         except Exception:
             pass
+        wrk = None
+        if shutil.which("wrk"):  # `wrk -v` prints its version line, then the usage, and exits 1
+            wrk = run(["wrk", "-v"], capture=True, timeout=60, check=False).stdout.splitlines()[0].strip()
         m = {"nproc": os.cpu_count(), "cpu": cpu, "memory_bytes": mem, "os": osname,
              "python": platform.python_version(), "duckdb_python": duckdb.__version__,
-             "rollcall": self.version(), "chromium": chromium, "load_average_at_end": os.getloadavg()}
+             "rollcall": self.version(), "chromium": chromium, "wrk": wrk, "load_average_at_end": os.getloadavg()}
         self.results["machine"] = m
         print("\n== machine ==")
         for k, v in m.items():
@@ -894,12 +1610,18 @@ def main():
     p.add_argument("--bench-dir", default=os.environ.get("BENCH_DIR", str(Path.home() / ".cache/rollcall-bench")),
                    help="work folder for generated data and results.json (default $BENCH_DIR or ~/.cache/rollcall-bench)")
     p.add_argument("--chromium", default="/usr/bin/chromium")
+    p.add_argument("--serve-seconds", type=int, default=SERVE_SECONDS,
+                   help=f"how long the serve section's load runs, on each side (default {SERVE_SECONDS})")
+    p.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                   help="an argument added to `rollcall serve`, e.g. --serve-arg=--workers=8 (repeatable)")
     a = p.parse_args()
     if a.only:
         a.only = [x.strip() for o in a.only for x in o.split(",") if x.strip()]
         bad = [x for x in a.only if x not in SECTIONS]
         if bad:
             p.error(f"--only {', '.join(bad)}: expected {', '.join(SECTIONS)}")
+    if a.serve_seconds < 1:
+        p.error("--serve-seconds must be at least 1")
     if a.runs is not None and a.runs < 1:
         p.error("--runs must be at least 1")
     sys.exit(Bench(a).go())
