@@ -19,6 +19,7 @@ use crate::bounds::Stopwatch;
 use crate::read::{ReadRequest, Reader};
 use crate::report::Templates;
 use crate::sql::Sql;
+use crate::store::handover;
 use crate::store::{Access, Interrupter, Store};
 
 /// Everything the handlers share.
@@ -92,13 +93,16 @@ impl Shared {
 /// cache) and connections cloned from it, each kept with its session views between requests.
 ///
 /// Holding the database open keeps a writer out (DuckDB lets one writing process exclude every
-/// reader), so until the ingest hand-over exists the pool lets go of it whenever no request is
-/// using it ([`give_back`](Self::give_back)): an `ingest` between requests succeeds, and the
-/// next request opens the new state. Under load, connections live as long as requests overlap.
-/// The hand-over plugs in at [`writer_waiting`] and [`release_connections`](Self::release_connections).
+/// reader), so the pool hands it over (`store/handover.rs`): while an `ingest` says it waits
+/// (its marker beside the database), no connection is lent (503 with `Retry-After`), idle ones
+/// close at once and lent ones as their requests end; the last one closing frees the file for
+/// the writer. When the marker is gone, the next request opens the database afresh and sees
+/// the new snapshot. A watcher thread looks every [`handover::POLL`], so an idle server lets go
+/// too.
 pub(super) struct Connections {
     db: PathBuf,
     sql: Sql,
+    writers: handover::Watch,
     state: Mutex<State>,
 }
 
@@ -138,20 +142,6 @@ fn stamp(db: &Path) -> Option<Stamp> {
         modified: m.modified().ok(),
         inode: m.ino(),
     })
-}
-
-/// Close the database whenever no request is reading it, so that an `ingest` run between
-/// requests finds it free. Costs the next request the opening (about 40 ms at a few thousand
-/// users); under load, requests overlap and connections are reused. Once [`writer_waiting`]
-/// is wired to the hand-over, this becomes `false`: the database then stays open, and is let
-/// go only when a writer waits ([`Connections::watch_for_writers`]).
-const RELEASE_WHEN_IDLE: bool = true;
-
-/// Whether an `ingest` is waiting for the database. The single place where the hand-over
-/// (being built in `src/store/`) plugs in: when it says yes, [`Connections::lease`] lets go of
-/// the database and answers 503 with `Retry-After` until the writer is done. Until then: never.
-fn writer_waiting(_db: &Path) -> bool {
-    false
 }
 
 /// A connection lent to one request; back to the pool when dropped (unless poisoned).
@@ -209,6 +199,7 @@ impl Drop for Lease<'_> {
 impl Connections {
     pub(super) fn new(db: PathBuf, sql: Sql) -> Connections {
         Connections {
+            writers: handover::Watch::new(&db),
             db,
             sql,
             state: Mutex::new(State::default()),
@@ -223,8 +214,8 @@ impl Connections {
     /// database opened afresh (only when no earlier instance is still in use).
     pub(super) fn lease(&self) -> Result<Lease<'_>> {
         let mut st = self.lock();
-        if writer_waiting(&self.db) {
-            Connections::release(&mut st);
+        if self.writers.writer_waiting() {
+            self.step_aside(&mut st);
             return Err(Unavailable(
                 "the database is being updated by `rollcall ingest`; try again in a moment".into(),
             )
@@ -287,32 +278,33 @@ impl Connections {
         if let (Some(open), Some((store, true))) = (st.open.as_mut(), store) {
             open.idle.push(store);
         }
-        if st.leased == 0 && RELEASE_WHEN_IDLE {
-            Connections::release(&mut st);
-        }
     }
 
-    /// Lets go of the database: idle connections close now, lent ones when they come back;
-    /// the next lease opens it afresh. What the hand-over calls when a writer waits.
-    #[allow(dead_code)] // Called by the hand-over once it lands.
-    pub(super) fn release_connections(&self) {
-        Connections::release(&mut self.lock());
-    }
-
-    /// Checks every 100 ms, on its own thread, whether a writer waits while the database is
-    /// open: an idle server calls no [`lease`](Self::lease), and must still let go.
+    /// Checks every [`handover::POLL`], on its own thread, whether a writer waits while the
+    /// database is open: an idle server calls no [`lease`](Self::lease), and must still let go.
     pub(super) fn watch_for_writers(self: &Arc<Self>) -> Result<()> {
         let pool = self.clone();
         std::thread::Builder::new()
             .name("rollcall-writers".into())
             .spawn(move || loop {
-                std::thread::sleep(Duration::from_millis(100));
+                std::thread::sleep(handover::POLL);
                 let mut st = pool.lock();
-                if st.open.is_some() && writer_waiting(&pool.db) {
-                    Connections::release(&mut st);
+                if st.open.is_some() && pool.writers.writer_waiting() {
+                    pool.step_aside(&mut st);
                 }
             })?;
         Ok(())
+    }
+
+    /// A writer waits: let go of the database (said once per hand-over, on standard error).
+    fn step_aside(&self, st: &mut State) {
+        if st.open.is_some() {
+            crate::util::stderr_line(&format!(
+                "rollcall: an ingest waits for the database ({}); answering 503 until it is done",
+                self.writers.marker().display()
+            ));
+        }
+        Connections::release(st);
     }
 
     fn release(st: &mut State) {

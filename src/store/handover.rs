@@ -73,7 +73,7 @@
 //!
 //! 1. **Before each request** (before taking or opening a connection), call
 //!    [`Watch::writer_waiting`]. If it is true, answer `503 Service Unavailable` with
-//!    `Retry-After: RETRY_AFTER_SECS` ([`RETRY_AFTER_SECS`]) without touching the database.
+//!    `Retry-After` (the server's `reply::RETRY_AFTER`) without touching the database.
 //! 2. **Once a writer waits, close every connection of the process as soon as no request is
 //!    using any of them**, and open none until `writer_waiting` is false again (it stays true
 //!    while the writer writes, not only while it waits). In-flight requests finish: within the
@@ -113,13 +113,7 @@ pub(crate) const SUFFIX: &str = ".writer-waiting";
 pub(crate) const RETRY_EVERY: Duration = Duration::from_millis(50);
 
 /// The longest a reader may go without looking at the marker, idle or not.
-#[allow(dead_code)] // the server wires it in (issue #11)
 pub(crate) const POLL: Duration = Duration::from_millis(100);
-
-/// The `Retry-After` (seconds) of the server's 503 while a writer waits or writes: an ingest
-/// usually writes in a few seconds, and clients retrying every second see its snapshot soon.
-#[allow(dead_code)] // the server wires it in (issue #11)
-pub(crate) const RETRY_AFTER_SECS: u32 = 1;
 
 /// A marker with no line yet counts as live this long: its writer is between creating and
 /// writing it (microseconds), unless it died there.
@@ -147,12 +141,10 @@ pub(crate) fn marker_path(db: &Path) -> PathBuf {
 /// What a reader needs to know whether to step aside: where the marker is. Cheap to clone,
 /// caches nothing.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // the server wires it in (issue #11)
 pub(crate) struct Watch {
     marker: PathBuf,
 }
 
-#[allow(dead_code)] // the server wires it in (issue #11)
 impl Watch {
     /// The watch for the database at `db` (see [`marker_path`]).
     pub(crate) fn new(db: &Path) -> Watch {

@@ -396,3 +396,112 @@ fn rejects_page_through_a_snapshot() {
     assert_eq!(&paged, rows);
     server.error("/api/rejects?limit=1001", 400);
 }
+
+/// Issue #11's hand-over: `rollcall ingest` into the database `serve` holds open succeeds while
+/// four clients keep asking for pages, without stopping the server. Every answer meanwhile is a
+/// 200 or a 503 with `Retry-After` (never a 500, never a dropped connection), some answers came
+/// during the ingest's own run, and the next request shows the new snapshot.
+#[test]
+fn ingest_while_serving_under_concurrent_requests() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (env, t) = org();
+    let server = Server::start(&env, &[]);
+    let before = server.json("/api/users?limit=1");
+    assert_eq!(before["total"], t.len());
+    let snap = before["snapshot"].as_i64().unwrap();
+    let port = server.port;
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|k| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let paths = [
+                    "/api/users?status=pending&limit=20",
+                    "/api/summary",
+                    "/api/users?search=an&limit=5&offset=10",
+                    "/api/user?email=zoe.angstrom%40example.com",
+                ];
+                let mut seen = Vec::new();
+                let mut i = k;
+                while !stop.load(Ordering::Relaxed) {
+                    let path = paths[i % paths.len()];
+                    let r = http(
+                        port,
+                        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+                    );
+                    seen.push((Instant::now(), path, r.status, r.header("retry-after").is_some()));
+                    i += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let users = env.write(
+        "new-users.csv",
+        "Name,Email,License\nNew One,new.one@example.com,Assigned\nNew Two,new.two@example.com,Unassigned\n",
+    );
+    let out = env
+        .std_cmd()
+        .args([
+            "ingest",
+            "--users",
+            users.to_str().unwrap(),
+            "--as-of",
+            DEFAULT_AS_OF,
+            "--wait",
+            "30s",
+        ])
+        .output()
+        .unwrap();
+    let ended = Instant::now();
+    assert!(
+        out.status.success(),
+        "ingest while serving: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    let seen: Vec<_> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+
+    let bad: Vec<_> = seen
+        .iter()
+        .filter(|(at, path, status, retry)| {
+            // ZOË is not in the new snapshot: once it is in, her details are a 404.
+            let gone = path.starts_with("/api/user?") && *status == 404 && *at >= started;
+            !(*status == 200 || (*status == 503 && *retry) || gone)
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "answers other than 200 or 503 + Retry-After: {bad:?}"
+    );
+    let during = seen
+        .iter()
+        .filter(|(at, ..)| *at >= started && *at <= ended)
+        .count();
+    assert!(during > 0, "no request was answered while the ingest ran");
+    assert!(
+        seen.iter().filter(|s| s.2 == 200).count() > 8,
+        "the server kept serving: {} answers",
+        seen.len()
+    );
+    let after = server.json("/api/users?limit=10");
+    assert_eq!(after["snapshot"].as_i64().unwrap(), snap + 1, "{after}");
+    assert_eq!(after["total"], 2);
+    assert_eq!(
+        emails(&after),
+        vec!["new.one@example.com", "new.two@example.com"]
+    );
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("an ingest waits for the database"),
+        "the server said it stepped aside: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
