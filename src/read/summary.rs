@@ -53,7 +53,18 @@ pub(crate) struct Quality {
     /// Users (in scope) whose last use is after the as-of instant.
     pub(crate) future_last_use: u64,
     pub(crate) future_examples: Vec<String>,
+    /// Every notice, or the first ones when the reader capped them ([`Quality::cap_notices`]);
+    /// `notices_total` counts them all.
     pub(crate) notices: Vec<NoticeRow>,
+    pub(crate) notices_total: usize,
+}
+
+impl Quality {
+    /// Keeps the first `n` notices (the server's summary is asked for on every change of the
+    /// console's filters; a million-user snapshot can hold thousands of notices).
+    pub(crate) fn cap_notices(&mut self, n: usize) {
+        self.notices.truncate(n);
+    }
 }
 
 /// `rollcall summary`: funnel, facets and notices.
@@ -190,6 +201,7 @@ impl Reader {
                     .count() as u64,
                 future_last_use,
                 future_examples,
+                notices_total: notices.len(),
                 notices,
             },
         })

@@ -27,6 +27,9 @@ use crate::report;
 const INLINE_MAX: usize = 64 * 1024;
 /// The most users (or rejects) one API page holds.
 const PAGE_MAX: u64 = 1000;
+/// The most notices `/api/summary` lists (`quality.notices_total` counts them all): the console
+/// asks for the summary on every change of its filters.
+const SUMMARY_NOTICES_MAX: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -169,7 +172,9 @@ fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
         Route::Users => Plan::Now(users(shared, &p, &view)?),
         Route::Summary => Plan::Now(Reply::json(&shared.read(&view.request, |r, _| {
             r.check(&view.filters)?;
-            r.summary(&view.filters)
+            let mut summary = r.summary(&view.filters)?;
+            summary.quality.cap_notices(SUMMARY_NOTICES_MAX);
+            Ok(summary)
         })?)),
         Route::User => Plan::Now(user(shared, &p, &view)?),
         Route::Snapshots => Plan::Now(snapshots(shared)?),

@@ -505,3 +505,29 @@ fn ingest_while_serving_under_concurrent_requests() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The console asks for the summary on every change: `/api/summary` lists the first 100
+/// notices and counts them all, while `rollcall summary` lists every one.
+#[test]
+fn the_summary_route_lists_at_most_100_notices_and_counts_them_all() {
+    let env = Env::new();
+    let mut csv = String::from("Name,Email,License,Status\n");
+    for i in 0..120 {
+        csv.push_str(&format!(
+            "User {i},u{i}@example.com,Assigned,Using Enpass\n"
+        ));
+    }
+    // Using Enpass with no use on record: one using-never-used notice per user.
+    env.ingest(&csv, None, DEFAULT_AS_OF);
+    let cli: Value = serde_json::from_str(&env.ok(&["summary", "--format", "json"])).unwrap();
+    assert_eq!(cli["quality"]["notices"].as_array().unwrap().len(), 120);
+    assert_eq!(cli["quality"]["notices_total"], 120);
+    let server = Server::start(&env, &[]);
+    let api = server.json("/api/summary");
+    let notices = api["quality"]["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 100);
+    assert_eq!(api["quality"]["notices_total"], 120);
+    assert_eq!(notices[0]["email"], "u0@example.com");
+    assert_eq!(notices[0]["kind"], "using-never-used");
+    assert_eq!(api["matches"], 120);
+}
