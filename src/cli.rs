@@ -377,6 +377,10 @@ pub(crate) struct ServeArgs {
     /// download waits for a slow client does not count.
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub(crate) query_timeout: String,
+    /// Memory for answers kept for repeated API requests (e.g. 64MiB; 0: none). A snapshot
+    /// never changes, so an answer holds until the database is reopened after an ingest.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB")]
+    pub(crate) cache: String,
     /// The report's title.
     #[arg(long, value_name = "TEXT", default_value = "Onboarding report")]
     pub(crate) title: String,

@@ -12,6 +12,12 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
     let query_timeout = crate::bounds::parse_duration(&a.query_timeout)
         .map_err(|e| Failure::Usage(format!("--query-timeout {e}")))?;
+    let cache = match a.cache.trim() {
+        "0" => 0,
+        size => {
+            crate::util::parse_size(size).map_err(|e| Failure::Usage(format!("--cache {e}")))?
+        }
+    };
     // Fail before listening if the database or filters are wrong.
     let (reader, filters) = ctx.filtered(&a.filters)?;
     drop(reader);
@@ -29,5 +35,6 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
         open: a.open,
         workers: a.workers.map_or((2 * cores).max(4), usize::from),
         query_timeout,
+        cache_bytes: usize::try_from(cache).unwrap_or(usize::MAX),
     })
 }

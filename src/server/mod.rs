@@ -48,6 +48,7 @@
 //! in order of arrival, with no priority between clients. HTTP/1.1 only (505 otherwise).
 
 mod backend;
+mod cache;
 mod front;
 mod head;
 mod params;
@@ -85,6 +86,8 @@ pub(crate) struct ServerConfig {
     pub(crate) open: bool,
     pub(crate) workers: usize,
     pub(crate) query_timeout: Duration,
+    /// The bound of the API answers' cache (0: none).
+    pub(crate) cache_bytes: usize,
 }
 
 /// Serves until stopped by a signal; returns only if it cannot start.
@@ -118,6 +121,7 @@ pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
         backend: backend.clone(),
         csp: csp.clone(),
         query_timeout: cfg.query_timeout,
+        cache: cache::Cache::new(cfg.cache_bytes),
         panic_route,
     });
     pool::start(&shared, cfg.workers)?;

@@ -37,6 +37,8 @@ pub(super) struct Shared {
     /// The report's Content-Security-Policy, sent on every response.
     pub(super) csp: String,
     pub(super) query_timeout: Duration,
+    /// Answers kept for repeated API requests, per generation of the connections.
+    pub(super) cache: super::cache::Cache,
     /// `ROLLCALL_TEST_PANIC_ROUTE=1` at start: `/__panic` panics (tests of the panic path).
     pub(super) panic_route: bool,
 }
@@ -278,6 +280,12 @@ impl Connections {
         if let (Some(open), Some((store, true))) = (st.open.as_mut(), store) {
             open.idle.push(store);
         }
+    }
+
+    /// The generation the next lease belongs to: it moves on whenever the database is let go
+    /// (an ingest, a changed file), so answers kept under it are of the data now open.
+    pub(super) fn generation(&self) -> u64 {
+        self.lock().generation
     }
 
     /// Checks every [`handover::POLL`], on its own thread, whether a writer waits while the

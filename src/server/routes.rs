@@ -169,14 +169,16 @@ fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
     Ok(match route {
         Route::Health => Plan::Now(Reply::text(200, "ok")),
         Route::Panic => panic!("a test panic (ROLLCALL_TEST_PANIC_ROUTE is set)"),
-        Route::Users => Plan::Now(users(shared, &p, &view)?),
-        Route::Summary => Plan::Now(Reply::json(&shared.read(&view.request, |r, _| {
-            r.check(&view.filters)?;
-            let mut summary = r.summary(&view.filters)?;
-            summary.quality.cap_notices(SUMMARY_NOTICES_MAX);
-            Ok(summary)
-        })?)),
-        Route::User => Plan::Now(user(shared, &p, &view)?),
+        Route::Users => Plan::Now(cached(shared, url, || users(shared, &p, &view))?),
+        Route::Summary => Plan::Now(cached(shared, url, || {
+            Ok(Reply::json(&shared.read(&view.request, |r, _| {
+                r.check(&view.filters)?;
+                let mut summary = r.summary(&view.filters)?;
+                summary.quality.cap_notices(SUMMARY_NOTICES_MAX);
+                Ok(summary)
+            })?))
+        })?),
+        Route::User => Plan::Now(cached(shared, url, || user(shared, &p, &view))?),
         Route::Snapshots => Plan::Now(snapshots(shared)?),
         Route::Rejects => Plan::Now(rejects(shared, &p, &view)?),
         Route::SnapshotsPage => Plan::Now(snapshots_page(shared)?),
@@ -218,6 +220,19 @@ fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
             Plan::Bulk(manifest(view, spec, Named::Fixed("users.csv")))
         }
     })
+}
+
+/// The kept answer to this URL, or `answer()`'s, kept. The generation is read before the
+/// answer's connection is leased: an answer read just after an ingest is newer than its key
+/// says, never older.
+fn cached(shared: &Shared, url: &str, answer: impl FnOnce() -> Result<Reply>) -> Result<Reply> {
+    let generation = shared.connections.generation();
+    if let Some(hit) = shared.cache.get(generation, url) {
+        return Ok(hit);
+    }
+    let reply = answer()?;
+    shared.cache.put(generation, url, &reply);
+    Ok(reply)
 }
 
 fn error_reply(rq: &Request, e: &anyhow::Error) -> Reply {

@@ -776,7 +776,7 @@ fn the_served_console_clicks_through_in_chromium() {
         };
         page.wait_for(
             what,
-            "return document.getElementById('count').textContent",
+            "const c = document.getElementById('count'); return c ? c.textContent : null",
             &json!(want),
         );
     };

@@ -493,6 +493,14 @@ fn ingest_while_serving_under_concurrent_requests() {
     );
     let after = server.json("/api/users?limit=10");
     assert_eq!(after["snapshot"].as_i64().unwrap(), snap + 1, "{after}");
+    // Answers kept for repeated requests are of the new snapshot now (the clients asked for
+    // this very summary before the ingest).
+    let summary = server.json("/api/summary");
+    assert_eq!(
+        summary["total"], 2,
+        "a kept answer of the old snapshot: {summary}"
+    );
+    assert_eq!(summary["snapshot"]["id"].as_i64().unwrap(), snap + 1);
     assert_eq!(after["total"], 2);
     assert_eq!(
         emails(&after),
