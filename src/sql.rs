@@ -34,6 +34,7 @@ const BUILTIN: Builtin = embed!("queries":
     "session/params_table.sql",
     "session/view.sql",
     "query/memory_limit.sql",
+    "serve/temp_directory.sql",
     "query/lock_settings.sql",
     "views/users.sql",
     "views/devices.sql",

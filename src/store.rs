@@ -529,6 +529,20 @@ impl Store {
         Ok(())
     }
 
+    /// Bounds the memory of this database instance (every connection cloned from it: the
+    /// server's), spilling past it into `temp_dir`. Not locked: the server runs only its own SQL.
+    pub(crate) fn bound_instance(&self, bytes: u64, temp_dir: &Path) -> Result<()> {
+        self.exec_file(
+            "serve/temp_directory.sql",
+            &[Value::Text(temp_dir.display().to_string())],
+        )?;
+        self.exec_file(
+            "query/memory_limit.sql",
+            &[Value::Text(format!("{bytes}B"))],
+        )?;
+        Ok(())
+    }
+
     /// As [`stream`](Self::stream), one [`Batch`] at a time (about 2,000 rows each, as DuckDB
     /// hands them over), and stopped with [`TimedOut`] once `clock` passes `limit`: a watchdog
     /// thread interrupts DuckDB, which fails the statement wherever it is (planning, running,

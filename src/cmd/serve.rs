@@ -18,6 +18,8 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
             crate::util::parse_size(size).map_err(|e| Failure::Usage(format!("--cache {e}")))?
         }
     };
+    let memory_limit = crate::util::parse_size(&a.memory_limit)
+        .map_err(|e| Failure::Usage(format!("--memory-limit {e}")))?;
     // Fail before listening if the database or filters are wrong.
     let (reader, filters) = ctx.filtered(&a.filters)?;
     drop(reader);
@@ -36,5 +38,6 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
         workers: a.workers.map_or((2 * cores).max(4), usize::from),
         query_timeout,
         cache_bytes: usize::try_from(cache).unwrap_or(usize::MAX),
+        memory_limit,
     })
 }

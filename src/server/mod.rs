@@ -88,6 +88,9 @@ pub(crate) struct ServerConfig {
     pub(crate) query_timeout: Duration,
     /// The bound of the API answers' cache (0: none).
     pub(crate) cache_bytes: usize,
+    /// DuckDB's memory bound for the server's queries (past it, it spills to the server's
+    /// private temporary folder).
+    pub(crate) memory_limit: u64,
 }
 
 /// Serves until stopped by a signal; returns only if it cannot start.
@@ -114,7 +117,12 @@ pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
         },
         templates: cfg.templates,
         title: cfg.title,
-        connections: Arc::new(pool::Connections::new(cfg.db, cfg.sql)),
+        connections: Arc::new(pool::Connections::new(
+            cfg.db,
+            cfg.sql,
+            cfg.memory_limit,
+            backend.dir().join("spill"),
+        )),
         watchdog: pool::Watchdog::start()?,
         downloads: pool::Bulk::new("download", (cfg.workers / 2).clamp(2, 8)),
         senders: pool::Bulk::new("sender", 16),

@@ -104,6 +104,9 @@ impl Shared {
 pub(super) struct Connections {
     db: PathBuf,
     sql: Sql,
+    /// The instance's memory bound and where it spills past it (`serve --memory-limit`).
+    memory: u64,
+    spill: PathBuf,
     writers: handover::Watch,
     state: Mutex<State>,
 }
@@ -199,11 +202,13 @@ impl Drop for Lease<'_> {
 }
 
 impl Connections {
-    pub(super) fn new(db: PathBuf, sql: Sql) -> Connections {
+    pub(super) fn new(db: PathBuf, sql: Sql, memory: u64, spill: PathBuf) -> Connections {
         Connections {
             writers: handover::Watch::new(&db),
             db,
             sql,
+            memory,
+            spill,
             state: Mutex::new(State::default()),
         }
     }
@@ -249,6 +254,7 @@ impl Connections {
                     e
                 }
             })?;
+            root.bound_instance(self.memory, &self.spill)?;
             st.open = Some(Open {
                 root,
                 idle: Vec::new(),

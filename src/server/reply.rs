@@ -197,6 +197,11 @@ pub(super) fn from_error(e: &anyhow::Error) -> Reply {
             return Reply::error(503, &cause.to_string());
         }
     }
+    // Past `--memory-limit` with nothing left to spill, DuckDB stops the query: the server is
+    // busy, not broken, and the same request may pass once others end.
+    if message.contains("Out of Memory Error") {
+        return Reply::error(503, &message);
+    }
     match error::exit_code(e) {
         error::EXIT_BAD_INPUT => Reply::error(400, &message),
         error::EXIT_BUSY => Reply::error(503, &message),

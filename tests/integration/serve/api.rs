@@ -539,3 +539,41 @@ fn the_summary_route_lists_at_most_100_notices_and_counts_them_all() {
     assert_eq!(notices[0]["kind"], "using-never-used");
     assert_eq!(api["matches"], 120);
 }
+
+/// `--memory-limit` bounds the server's DuckDB: a full download whose sort needs more spills
+/// into the server's private folder and still equals `rollcall export`'s file; a bad size is a
+/// usage error before listening.
+#[test]
+fn a_download_past_the_memory_limit_spills_and_stays_whole() {
+    let (env, t) = crate::common::sample_org(100_000, 3);
+    let server = Server::start(&env, &["--memory-limit", "32MiB", "--cache", "0"]);
+    let r = server.get("/export.csv?sort=email:desc");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let export = env.path("all.csv");
+    env.ok(&[
+        "export",
+        "--sort",
+        "email:desc",
+        "-o",
+        export.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let want = std::fs::read(&export).unwrap();
+    assert!(
+        r.body == want,
+        "the bounded download differs from the export"
+    );
+    assert_eq!(r.text().lines().count(), t.len() + 1);
+
+    let out = env
+        .std_cmd()
+        .args(["serve", "--port", "0", "--memory-limit", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--memory-limit") && err.contains("expected a size"),
+        "{err}"
+    );
+}
