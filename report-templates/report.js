@@ -64,7 +64,7 @@
     var lab = labelsIn[d] || {};
     dimVals[j] = vals;
     dimLabels[j] = vals.map(function (v) { return typeof lab[v] === 'string' ? lab[v] : v; });
-    var src = (U.codes && Array.isArray(U.codes[d])) ? U.codes[d] : column(d);
+    var src = (U.codes && (Array.isArray(U.codes[d]) || ArrayBuffer.isView(U.codes[d]))) ? U.codes[d] : column(d);
     var a = new Uint8Array(n);
     for (var i = 0; i < n; i++) {
       var c = src[i];
@@ -323,8 +323,23 @@
   var USING = ST >= 0 ? dimVals[ST].indexOf('using') : -1;
   var funnel = [0, 0, 0, 0, 0];
 
+  // The rows the search matches, kept while the search only grows (typing): the next keystroke
+  // tests the previous matches instead of every row (a million rows took 80 ms a keystroke).
+  var hits = new Uint8Array(n);
+  var hitsQ = null;
+  function searchHits(q) {
+    if (q === hitsQ) return;
+    var narrow = hitsQ !== null && hitsQ !== '' && q.indexOf(hitsQ) !== -1;
+    for (var i = 0; i < n; i++) {
+      if (narrow && hits[i] === 0) continue;
+      hits[i] = lcName[i].indexOf(q) === -1 && lcEmail[i].indexOf(q) === -1 ? 0 : 1;
+    }
+    hitsQ = q;
+  }
+
   function recompute() {
     var q = state.q.toLowerCase();
+    if (q !== '') searchHits(q);
     funnel.fill(0);
     var order = currentOrder();
     var nd = DIMS.length;
@@ -337,7 +352,7 @@
     var m = 0;
     for (k = 0; k < n; k++) {
       i = order === null ? k : order[k];
-      if (q !== '' && lcName[i].indexOf(q) === -1 && lcEmail[i].indexOf(q) === -1) continue;
+      if (q !== '' && hits[i] === 0) continue;
       var fails = 0;
       var failDim = -1;
       for (j = 0; j < nd; j++) {

@@ -16,9 +16,12 @@
 //! - `{"@": T, "at": A, "n": N}` with T one of `u8`, `u16`, `u32`, `i32`, `f64`: N numbers of
 //!   type T at body offset A. `"null": S` names the value that stands for null (an `f64` NaN is
 //!   always null); `"delta": true` means each value is the running total of the stored ones
-//!   (how the devices' start offsets travel as their counts). `"as": "f64"` asks the page for a
-//!   `Float64Array` with NaN for null instead of a plain array (times: a million of them as
-//!   plain numbers would be a million heap objects to allocate and collect).
+//!   (how the devices' start offsets travel as their counts). The page makes a plain array of
+//!   numbers and nulls, unless `"as"` says otherwise: `"f64"`, a `Float64Array` with NaN for
+//!   null (times: a million of them as plain numbers would be a million heap objects to
+//!   allocate and collect); `"typed"`, a copy of the stored typed array with the null marker
+//!   left in it (codes and counts, which the page reads as indexes, so a marker past every
+//!   value is unknown), running totals in a `Float64Array`.
 //! - `{"@": "str", "utf8": [A, B], "lens": L, "codes": C}`: text. The B bytes at body offset A
 //!   hold the distinct values end to end, in UTF-8; L (a number descriptor) gives each value's
 //!   length in UTF-16 code units, JavaScript's string length, so the page decodes the text once
@@ -241,6 +244,12 @@ impl Body {
         d
     }
 
+    /// Marks a number descriptor for the page to keep as a typed array (see the module's docs).
+    pub(crate) fn typed(mut d: Value) -> Value {
+        d["as"] = json!("typed");
+        d
+    }
+
     /// Places times (Unix seconds) as integers that the page reads into a `Float64Array`, NaN
     /// for null; their descriptor.
     pub(crate) fn times(&mut self, col: Ints) -> Value {
@@ -399,7 +408,7 @@ mod tests {
                 "small": body.ints(small),
                 "secs": body.times(secs),
                 "far": body.ints(far),
-                "dev0": body.offsets(&[0, 2, 2]),
+                "dev0": Body::typed(body.offsets(&[0, 2, 2])),
                 "name": body.strs(names),
                 "email": body.strs(emails),
             }
@@ -411,7 +420,7 @@ mod tests {
                 "small": {"@": "u8", "at": 8, "n": 3, "null": 255},
                 "secs": {"@": "i32", "at": 16, "n": 3, "null": -2147483648i64, "as": "f64"},
                 "far": {"@": "f64", "at": 32, "n": 2},
-                "dev0": {"@": "u8", "at": 48, "n": 3, "delta": true},
+                "dev0": {"@": "u8", "at": 48, "n": 3, "delta": true, "as": "typed"},
                 "name": {
                     "@": "str", "utf8": [56, 6],
                     "lens": {"@": "u8", "at": 64, "n": 2},

@@ -156,7 +156,9 @@ struct ReportData {
 /// `reminders` as indexes into `dims`), and `dev0`/`devn` (where user i's devices start in `d`
 /// and how many). `d` holds every device of those users, flattened in user order: `name`,
 /// `platform` and `version` (indexes into `platforms` and `versions`), `last_used`, `hub`.
-/// Booleans are 1/0, dimension values indexes into `dims`, null is unknown; times are Unix
+/// Booleans are 1/0 (plain arrays, null for unknown); dimension values, platforms and versions
+/// are indexes into `dims`, `platforms` and `versions`, and they, the counts and `dev0` are
+/// typed arrays (an index past the values, the type's largest, is unknown); times are Unix
 /// seconds in a `Float64Array`, NaN where unknown. In the header each of these arrays is a
 /// descriptor of its place in the packed body.
 #[derive(Debug, Serialize)]
@@ -527,16 +529,19 @@ fn page_data(
     drop(next);
 
     let mut body = Body::default();
+    // Flags stay plain arrays (the page tells null from 0); codes and counts are typed arrays
+    // (a code past the dimension's values is unknown), times Float64Arrays.
+    let typed = Body::typed;
     let u_desc = json!({
         "name": body.strs_lowered(u.name, "name_lc"),
         "email": body.strs_lowered(u.email, "email_lc"),
         "scim": body.bytes(u.scim),
         "last_used": body.times(u.last_used),
-        "license": body.bytes(u.license),
-        "status": body.bytes(u.status),
-        "activity": body.bytes(u.activity),
-        "hub": body.bytes(u.hub),
-        "reminders": body.ints(u.reminders),
+        "license": typed(body.bytes(u.license)),
+        "status": typed(body.bytes(u.status)),
+        "activity": typed(body.bytes(u.activity)),
+        "hub": typed(body.bytes(u.hub)),
+        "reminders": typed(body.ints(u.reminders)),
         "act": body.bytes(u.act),
         "act_at": body.times(u.act_at),
         "setup": body.bytes(u.setup),
@@ -544,16 +549,16 @@ fn page_data(
         "data": body.bytes(u.data),
         "data_at": body.times(u.data_at),
         "codes": {
-            "scim": body.bytes(u.scim_code),
-            "reminders": body.bytes(u.reminders_code),
+            "scim": typed(body.bytes(u.scim_code)),
+            "reminders": typed(body.bytes(u.reminders_code)),
         },
-        "dev0": body.offsets(&dev0),
-        "devn": body.ints(counts),
+        "dev0": typed(body.offsets(&dev0)),
+        "devn": typed(body.ints(counts)),
     });
     let d_desc = json!({
         "name": body.strs(dv.name.gather(&order)),
-        "platform": body.ints(dv.platform.gather(&order)),
-        "version": body.ints(dv.version.gather(&order)),
+        "platform": typed(body.ints(dv.platform.gather(&order))),
+        "version": typed(body.ints(dv.version.gather(&order))),
         "last_used": body.times(dv.last_used.gather(&order)),
         "hub": body.bytes(dv.hub.gather(&order)),
     });
