@@ -25,7 +25,7 @@
   }
 
   // The inflated bytes, copied chunk by chunk into one array of the size the gzip trailer
-  // gives (its length modulo 2^32, checked). Written straight into the stream rather than
+  // gives (the length modulo 2^32; grown or cut should it be wrong). Written straight into the stream rather than
   // through a Blob and read without a Response: a million users inflate a third faster so.
   async function inflate(bytes) {
     var ds = new DecompressionStream('gzip');
@@ -191,8 +191,8 @@
     p.className = 'warning';
     p.id = 'data-error';
     p.setAttribute('role', 'alert');
-    p.textContent = 'This browser could not unpack the list of users embedded in this page (' +
-      (err && err.message ? err.message : String(err)) + '). It needs DecompressionStream ' +
+    p.textContent = 'The list of users embedded in this page could not be unpacked (' +
+      (err && err.message ? err.message : String(err)) + '). The page needs DecompressionStream ' +
       '(Chrome and Edge 80 or later, Firefox 113, Safari 16.4). users.csv beside this file holds every user.';
     var anchor = document.getElementById('controls');
     if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(p, anchor);

@@ -31,7 +31,7 @@ use crate::sql::Stmt;
 use crate::store::cells;
 
 /// Users embedded in one page at most: a safety limit, twice the million users the page is
-/// built and measured for (about 30 MB of HTML there; README, *Performance*). A larger scope
+/// built and measured for (35 MB of HTML there; README, *Performance*). A larger scope
 /// embeds its first users by name, says so, and points at users.csv, which holds them all.
 pub(crate) const EMBED_LIMIT: u64 = 2_000_000;
 /// gzip level of the page's data: at a million users, 3 packs within 2.5% of zlib's default 6
