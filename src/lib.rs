@@ -19,6 +19,7 @@ mod ingest;
 mod model;
 mod output;
 mod overlay;
+mod pack;
 mod progress;
 mod read;
 mod report;

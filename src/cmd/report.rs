@@ -24,10 +24,10 @@ pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
         scope.snapshot.id,
         size as f64 / 1e6
     );
-    if m.rows > report::EMBED_LIMIT {
+    if w.embedded < m.rows {
         note!(
             "note: the page embeds the first {} of {} users; users.csv beside it holds them all",
-            thousands(report::EMBED_LIMIT),
+            thousands(w.embedded),
             thousands(m.rows)
         );
     }

@@ -3,6 +3,7 @@
 //! generator's truth ([`truth`]), and headless Chromium ([`cdp`], driven through [`probe`]).
 
 pub mod cdp;
+pub mod page_data;
 pub mod probe;
 pub mod process;
 pub mod truth;
