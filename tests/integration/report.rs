@@ -353,6 +353,23 @@ fn search_filters_and_live_counts_match_truth() {
         Sel::default().search("@example.com").count(t),
         N,
     );
+    // One character, the first keystroke of a search: once the page has built every row's
+    // character set (after it became interactive) it answers from the sets; each count is the
+    // truth's, for characters in the sets and outside them.
+    page.wait_for(
+        "the rows' character sets",
+        "return window.rollcall.indexedRows()",
+        &json!(N),
+    );
+    for c in ["a", "z", "q", "x", ".", "@", "7", "-", "'", " ", "ö", "É"] {
+        page.set_search("");
+        page.set_search(c);
+        page.expect_count(
+            &format!("search {c:?}"),
+            Sel::default().search(c).count(t),
+            N,
+        );
+    }
     page.set_search("no-such-user-anywhere");
     page.expect_count("search without matches", 0, N);
     assert_eq!(
