@@ -189,17 +189,27 @@ impl Env {
             "--out",
             dir.to_str().unwrap(),
         ]);
-        self.ok(&[
+        self.ingest_folder(&dir, &[]);
+        dir
+    }
+
+    /// Ingests a folder's `users.csv` and `devices.csv` as of [`truth::DEFAULT_AS_OF`], with
+    /// `extra` flags (a label…); returns what it printed.
+    pub fn ingest_folder(&self, dir: &Path, extra: &[&str]) -> String {
+        let users = dir.join("users.csv");
+        let devices = dir.join("devices.csv");
+        let mut args = vec![
             "ingest",
             "--users",
-            dir.join("users.csv").to_str().unwrap(),
+            users.to_str().unwrap(),
             "--devices",
-            dir.join("devices.csv").to_str().unwrap(),
+            devices.to_str().unwrap(),
             "--as-of",
             truth::DEFAULT_AS_OF,
             "--quiet",
-        ]);
-        dir
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
     }
 }
 

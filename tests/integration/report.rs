@@ -2069,16 +2069,7 @@ fn tricky_org(n: u64, seed: u64) -> (Env, Vec<UserTruth>) {
     );
     append("users.csv", &format!("{TRICKY_USERS}{long}"));
     append("devices.csv", TRICKY_DEVICES);
-    env.ok(&[
-        "ingest",
-        "--users",
-        dir.join("users.csv").to_str().unwrap(),
-        "--devices",
-        dir.join("devices.csv").to_str().unwrap(),
-        "--as-of",
-        truth::DEFAULT_AS_OF,
-        "--quiet",
-    ]);
+    env.ingest_folder(&dir, &[]);
     let mut t = truth::sample(n, seed);
     t.extend(tricky_truth());
     (env, t)
@@ -2152,11 +2143,10 @@ fn the_page_carries_every_user_past_the_old_cap() {
     );
 }
 
-/// Past the embed limit (lowered for the test) the page holds the first users by name, says
-/// so, and keeps the server's figures in its summary; users.csv holds them all.
-#[test]
-fn past_the_limit_the_page_holds_the_first_users_and_says_so() {
-    let (env, _t) = crate::common::sample_org(120, 3);
+/// A report of 120 sample users (seed 3) whose page may embed only 50
+/// (`ROLLCALL_TEST_EMBED_LIMIT`): the environment, the report folder and what `report` printed.
+fn partial_report() -> (Env, PathBuf, std::process::Output) {
+    let (env, _) = crate::common::sample_org(120, 3);
     let out = env.path("report");
     let printed = env
         .cmd()
@@ -2164,7 +2154,15 @@ fn past_the_limit_the_page_holds_the_first_users_and_says_so() {
         .args(["report", "--out", out.to_str().unwrap(), "--quiet"])
         .output()
         .unwrap();
-    assert!(printed.status.success());
+    assert!(printed.status.success(), "{printed:?}");
+    (env, out, printed)
+}
+
+/// Past the embed limit (lowered for the test) the page holds the first users by name, says
+/// so, and keeps the server's figures in its summary; users.csv holds them all.
+#[test]
+fn past_the_limit_the_page_holds_the_first_users_and_says_so() {
+    let (_env, out, printed) = partial_report();
     let stderr = String::from_utf8_lossy(&printed.stderr);
     assert!(
         stderr.contains("the page embeds the first 50 of 120 users"),
@@ -2338,15 +2336,8 @@ fn packed_data_decodes_to_the_truth_with_tricky_text() {
 #[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
 fn a_partial_page_lists_its_first_users_and_keeps_the_summary() {
     let chrome = cdp::launch();
-    let (env, t) = crate::common::sample_org(120, 3);
-    let out = env.path("report");
-    let ok = env
-        .cmd()
-        .env("ROLLCALL_TEST_EMBED_LIMIT", "50")
-        .args(["report", "--out", out.to_str().unwrap(), "--quiet"])
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
+    let (_env, out, _) = partial_report();
+    let t = truth::sample(120, 3);
     let html = read(&out.join("index.html"));
     let held: BTreeSet<String> = page_data::decode(&html)["u"]["email"]
         .as_array()

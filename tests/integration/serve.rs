@@ -751,16 +751,7 @@ fn the_served_console_clicks_through_in_chromium() {
         "bad",
         "--quiet",
     ]);
-    env.ok(&[
-        "ingest",
-        "--users",
-        sample_dir.join("users.csv").to_str().unwrap(),
-        "--devices",
-        sample_dir.join("devices.csv").to_str().unwrap(),
-        "--as-of",
-        DEFAULT_AS_OF,
-        "--quiet",
-    ]);
+    env.ingest_folder(&sample_dir, &[]);
     let server = Server::start(&env, &[]);
     let base = server.url.clone();
     let page = Probe::open(&chrome, &base);
