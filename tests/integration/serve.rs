@@ -734,7 +734,7 @@ fn a_scoped_server_narrows_everything() {
 /// rejects page and the download, every count against the generator's truth; axe-core finds
 /// no serious or critical violation on the first view, page 3, the rejects and snapshots pages.
 #[test]
-#[ignore = "needs Chromium (apt-get install chromium); .ci/run runs ignored tests"]
+#[ignore = "needs Chromium and axe-core (ROLLCALL_AXE_JS); .ci/run runs ignored tests"]
 fn the_served_console_clicks_through_in_chromium() {
     let chrome = cdp::launch();
     let (env, t) = org();
