@@ -766,6 +766,11 @@ pub(crate) struct SnapshotEntry {
 /// What a served side page shows (plain data: the server reads it, this renders it).
 pub(crate) enum SidePage<'a> {
     Snapshots(&'a [SnapshotEntry]),
+    /// A page the server could not show, and why (the HTTP status and the error's words).
+    Refused {
+        status: u16,
+        message: &'a str,
+    },
     Rejects {
         snapshot: &'a SnapshotInfo,
         /// One page of the snapshot's `total` rejects, from `offset`, at most `limit`.
@@ -800,6 +805,11 @@ pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) 
             title, csp, css => J::from_safe_string(css.clone()),
             page => "snapshots",
             snapshots => J::from_serialize(list),
+        },
+        SidePage::Refused { status, message } => minijinja::context! {
+            title, csp, css => J::from_safe_string(css.clone()),
+            page => "refused",
+            status, message,
         },
         SidePage::Rejects {
             snapshot,

@@ -132,6 +132,7 @@ fn busy(what: &str) -> Reply {
 
 /// Sends a reply: small ones at once, large ones from the senders' pool.
 fn send(shared: &Shared, rq: Request, reply: Reply) {
+    let reply = for_people(shared, rq.url(), reply);
     if reply.body.len() <= INLINE_MAX {
         let _ = rq.respond(reply.into_response(&shared.csp));
         return;
@@ -187,6 +188,7 @@ fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
             let request = view.request;
             Plan::Bulk(Box::new(move |s: &Shared, rq: Request| {
                 let reply = page(s, &request).unwrap_or_else(|e| error_reply(&rq, &e));
+                let reply = for_people(s, rq.url(), reply);
                 let _ = rq.respond(reply.into_response(&s.csp));
             }))
         }
@@ -233,6 +235,37 @@ fn cached(shared: &Shared, url: &str, answer: impl FnOnce() -> Result<Reply>) ->
     let reply = answer()?;
     shared.cache.put(generation, url, &reply);
     Ok(reply)
+}
+
+/// A refusal of a page a person opens (`/`, `/snapshots`, `/rejects`: a stale link, a snapshot
+/// that is gone, a bad as-of) as a page that says why, with the same status and headers, rather
+/// than the API's JSON.
+fn for_people(shared: &Shared, url: &str, reply: Reply) -> Reply {
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
+    let for_people = matches!(path, "/" | "/index.html" | "/snapshots" | "/rejects");
+    if !for_people || reply.status < 400 || !reply.content_type.starts_with("application/json") {
+        return reply;
+    }
+    let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(String::from))
+        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned());
+    match report::side_page(
+        report::SidePage::Refused {
+            status: reply.status,
+            message: &message,
+        },
+        &shared.title,
+        &shared.templates,
+    ) {
+        Ok(page) => {
+            let mut html = html_reply(page);
+            html.status = reply.status;
+            html.headers = reply.headers;
+            html
+        }
+        Err(_) => reply,
+    }
 }
 
 fn error_reply(rq: &Request, e: &anyhow::Error) -> Reply {

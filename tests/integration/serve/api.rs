@@ -577,3 +577,49 @@ fn a_download_past_the_memory_limit_spills_and_stays_whole() {
         "{err}"
     );
 }
+
+/// A page a person opens (a stale link to a snapshot that is gone, a bad as-of) is refused with
+/// a page that says why, with the same status; the API keeps answering JSON.
+#[test]
+fn a_refused_page_says_why_as_a_page() {
+    let (env, _) = crate::common::sample_org(20, 5);
+    let server = Server::start(&env, &[]);
+    for (path, words) in [
+        ("/?snapshot=99", "no such snapshot"),
+        (
+            "/?as-of=yesterday",
+            "as-of=yesterday: expected an ISO 8601 date",
+        ),
+        (
+            "/rejects?snapshot=abc",
+            "snapshot=abc: expected a whole number",
+        ),
+        (
+            "/snapshots?%3Cb%3E=1",
+            "unknown parameter &#x27;&lt;b&gt;&#x27;",
+        ),
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 400, "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        let html = r.text();
+        assert!(
+            html.contains("<h1>Cannot show this page</h1>"),
+            "{path}: {html}"
+        );
+        assert!(html.contains(words), "{path} says {words:?}: {html}");
+        assert!(html.contains("href=\"/snapshots\""), "{path}: a way on");
+        assert!(!html.contains("<b>"), "{path}: the parameter is escaped");
+        let csp = r.header("content-security-policy").unwrap();
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+    }
+    let api = server.error("/api/users?snapshot=99", 400);
+    assert!(
+        api["error"].as_str().unwrap().contains("no such snapshot"),
+        "{api}"
+    );
+}
