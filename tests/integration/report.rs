@@ -1202,7 +1202,7 @@ fn screenshots_and_print() {
 
 /// Every rendered element that is wider than (or sticks out of) its container, as text; cells
 /// of the name and email columns may clip (they show whole on hover and focus, checked apart).
-const OVERFLOWS_JS: &str = r#"
+pub(crate) const OVERFLOWS_JS: &str = r#"
 const bad = [];
 const desc = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
   (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : '') +

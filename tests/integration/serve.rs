@@ -776,6 +776,24 @@ fn the_served_console_clicks_through_in_chromium() {
     let first = page.rendered_emails();
     assert!(first.len() >= 10, "the first page is drawn: {first:?}");
     axe_check(&page, "the served console's first view");
+    // The console's own parts (the scope form, the pager) fit at 1440 and 390 px like the rest.
+    for (width, height, scale, mobile) in [(1440, 900, 1.0, false), (390, 844, 3.0, true)] {
+        page.set_viewport(width, height, scale, mobile);
+        page.eval("document.getElementById('pager').scrollIntoView(); await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true");
+        assert_eq!(
+            page.eval(crate::report::OVERFLOWS_JS),
+            json!([]),
+            "{width} px: overflowing elements"
+        );
+        assert!(
+            page.eval("return document.documentElement.scrollWidth")
+                .as_u64()
+                .unwrap()
+                <= width as u64,
+            "{width} px: the page scrolls sideways"
+        );
+    }
+    page.set_viewport(800, 600, 1.0, false);
 
     // Search: ZOË by "zoë", in SQL over the whole snapshot.
     let zoe = count(&t, |u| has_text(u, "zoë"));
