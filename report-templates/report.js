@@ -360,7 +360,8 @@
   // Which common characters each row's name or email holds, as two bit sets per row. The first
   // keystroke of a search (one character) tests every row: with these it reads a million
   // integers instead of two million strings. Built after the page is interactive, in slices
-  // that leave the page free; rows not reached yet are tested by their text.
+  // of a few milliseconds that leave the page free; rows not reached yet are tested by their
+  // text.
   var MASK_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789.@-_\' ';
   var maskBit = new Int8Array(128).fill(-1);
   for (var mb = 0; mb < MASK_CHARS.length; mb++) maskBit[MASK_CHARS.charCodeAt(mb)] = mb;
@@ -384,8 +385,12 @@
     maskLo = new Uint32Array(n);
     maskHi = new Uint32Array(n);
     var acc = [0, 0];
-    (function slice() {
-      var end = Math.min(n, maskedUpTo + 65536);
+    // Slices follow each other through a message, not setTimeout, whose nested calls wait at
+    // least 4 ms each (a quarter of a second over a million rows).
+    var next = new MessageChannel();
+    next.port1.onmessage = function () { slice(); };
+    function slice() {
+      var end = Math.min(n, maskedUpTo + 16384);
       for (var i = maskedUpTo; i < end; i++) {
         acc[0] = 0;
         acc[1] = 0;
@@ -395,8 +400,10 @@
         maskHi[i] = acc[1];
       }
       maskedUpTo = end;
-      if (end < n) setTimeout(slice, 0);
-    })();
+      if (end < n) next.port2.postMessage(0);
+      else next.port1.close();
+    }
+    slice();
   }
 
   function searchHits(q) {
@@ -1712,6 +1719,14 @@
   window.rollcall = api;
 
   theadH = thead ? thead.getBoundingClientRect().height : 0;
+  // A large page runs the filter path once before it is interactive: the first click would
+  // otherwise run it unoptimised (140 ms against 75 at 1,000,000 users). The state is the
+  // link's again right after.
+  if (!SERVED && n > 50000 && ST >= 0) {
+    sel[ST][0] = 1;
+    recompute();
+    sel[ST][0] = 0;
+  }
   recording('replace', function () { applyHash(currentState()); });
   if (measure()) render(true);
 
