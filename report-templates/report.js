@@ -199,13 +199,26 @@
     ignoredEl.textContent = 'Ignored in the link: ' + list.join(', ') + '.';
   }
 
-  function buildHash() {
+  // The selected values of dimension j: their slugs, or their labels (`words`).
+  function chosen(j, words) {
+    var out = [];
+    for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) out.push(words ? dimLabels[j][c] : dimVals[j][c]);
+    return out;
+  }
+
+  // The scope (served: snapshot, as-of, window) and the filters as URL parameters, in the order
+  // both the page's URL and the API's queries use.
+  function filterParts() {
     var parts = SERVED ? served.fixed.map(function (kv) { return kv[0] + '=' + enc(kv[1]); }) : [];
     DIMS.forEach(function (d, j) {
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(enc(dimVals[j][c]));
+      var vals = chosen(j, false).map(enc);
       if (vals.length) parts.push(d + '=' + vals.join(','));
     });
+    return parts;
+  }
+
+  function buildHash() {
+    var parts = filterParts();
     if (state.q !== '') parts.push('q=' + enc(state.q));
     if (!(state.sortKey === 'name' && state.sortDir === 'asc')) parts.push('sort=' + state.sortKey + ':' + state.sortDir);
     if (SERVED && served.page > 1) parts.push('page=' + served.page);
@@ -247,8 +260,7 @@
   function publicState() {
     var out = {};
     DIMS.forEach(function (d, j) {
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+      var vals = chosen(j, false);
       out[d] = vals;
     });
     out.q = state.q;
@@ -539,8 +551,7 @@
   function downloadName() {
     var parts = ['rollcall', 'snapshot-' + (META.snapshot ? META.snapshot.id : '')];
     DIMS.forEach(function (d, j) {
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+      var vals = chosen(j, false);
       if (vals.length) parts.push(d + '-' + vals.join('+'));
     });
     if (state.q !== '') parts.push('search-' + state.q);
@@ -599,8 +610,7 @@
     crypto.subtle.digest('SHA-256', bytes).then(function (digest) {
       var dims = {};
       DIMS.forEach(function (d, j) {
-        var vals = [];
-        for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimVals[j][c]);
+        var vals = chosen(j, false);
         if (vals.length) dims[d] = vals;
       });
       var manifest = {
@@ -892,8 +902,7 @@
     var parts = [];
     DIMS.forEach(function (d, j) {
       if (j === except) return;
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimLabels[j][c]);
+      var vals = chosen(j, true);
       if (vals.length) parts.push(DIM_TITLES[d] + ': ' + vals.join(' or '));
     });
     if (state.q !== '') parts.push('search “' + state.q + '”');
@@ -1247,12 +1256,7 @@
   // The API's parameters for the current view: scope, filters, search (and sort, for the
   // routes that list rows).
   function apiQuery(sorted) {
-    var parts = served.fixed.map(function (kv) { return kv[0] + '=' + enc(kv[1]); });
-    DIMS.forEach(function (d, j) {
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(enc(dimVals[j][c]));
-      if (vals.length) parts.push(d + '=' + vals.join(','));
-    });
+    var parts = filterParts();
     if (state.q !== '') parts.push('search=' + enc(state.q));
     if (sorted) parts.push('sort=' + state.sortKey + (state.sortDir === 'desc' ? ':desc' : ''));
     return parts.join('&');
@@ -1440,8 +1444,7 @@
     var parts = [];
     if (state.q !== '') parts.push('Search: “' + state.q + '”');
     DIMS.forEach(function (d, j) {
-      var vals = [];
-      for (var c = 0; c < sel[j].length; c++) if (sel[j][c]) vals.push(dimLabels[j][c]);
+      var vals = chosen(j, true);
       if (vals.length) parts.push(DIM_TITLES[d] + ': ' + vals.join(' or '));
     });
     parts.push('Sorted by ' + COL_TITLES[state.sortKey] + (state.sortDir === 'desc' ? ', descending' : ', ascending'));
