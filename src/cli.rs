@@ -62,6 +62,94 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Preview the report on a local web server (127.0.0.1 only).
     Serve(ServeArgs),
+    /// Setup reminder emails for Pending users: preview one, or send them (to an outbox).
+    #[command(subcommand)]
+    Remind(RemindCommand),
+}
+
+// Parsed once per run: the size of the larger variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub(crate) enum RemindCommand {
+    /// Print the exact message a user's reminder would be: headers and both bodies.
+    Preview(RemindPreviewArgs),
+    /// Send reminders to Pending users named by email or selected by filters, logging every
+    /// attempt in the database's reminder_log.
+    Send(RemindSendArgs),
+}
+
+/// What every reminder is made of.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct MessageArgs {
+    /// The organisation's name, as the messages say it.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "ROLLCALL_ORG",
+        default_value = "Your organisation"
+    )]
+    pub(crate) org: String,
+    /// The sender: an address, or `Name <address>`.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ROLLCALL_FROM",
+        default_value = "rollcall@localhost"
+    )]
+    pub(crate) from: String,
+    /// A folder of templates overriding the built-in report-templates/ (email/STAGE.subject.j2,
+    /// email/STAGE.txt.j2, email/STAGE.html.j2 for STAGE activate, setup or data).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RemindPreviewArgs {
+    /// The user's email (case-insensitive).
+    pub(crate) email: String,
+    #[command(flatten)]
+    pub(crate) message: MessageArgs,
+    /// The snapshot to read (default: the latest).
+    #[arg(long, value_name = "ID")]
+    pub(crate) snapshot: Option<i64>,
+}
+
+/// Where reminders go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Via {
+    /// One .eml file per message in --outbox.
+    Outbox,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RemindSendArgs {
+    /// The users' emails; or select them with the filters instead.
+    pub(crate) emails: Vec<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    #[command(flatten)]
+    pub(crate) message: MessageArgs,
+    /// Where the messages go.
+    #[arg(long, value_enum, default_value = "outbox")]
+    pub(crate) via: Via,
+    /// The outbox folder (--via outbox).
+    #[arg(long, value_name = "DIR", default_value = "rollcall-outbox")]
+    pub(crate) outbox: PathBuf,
+    /// Say who would be sent what and who skipped; write and log nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Skip a user whom rollcall sent a reminder within this long (e.g. 24h, 90m).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub(crate) min_interval: String,
+    /// Send even to users reminded within --min-interval.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Send more than 50 reminders without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// How long to wait for the database while another process has it open (as `ingest --wait`).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub(crate) wait: String,
 }
 
 /// Output formats for listings.

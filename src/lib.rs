@@ -22,6 +22,7 @@ mod overlay;
 mod pack;
 mod progress;
 mod read;
+mod remind;
 mod report;
 pub mod sample;
 mod server;

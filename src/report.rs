@@ -46,7 +46,11 @@ const NOTICES_LIMIT: usize = 1000;
 const DISAGREEMENT: &str = "status-disagreement";
 
 const BUILTIN: Builtin = embed!(
-    "report-templates": "report.html.j2", "report.css", "report.js", "data.js", "console.html.j2"
+    "report-templates": "report.html.j2", "report.css", "report.js", "data.js", "console.html.j2",
+    "email/layout.html.j2",
+    "email/activate.subject.j2", "email/activate.txt.j2", "email/activate.html.j2",
+    "email/setup.subject.j2", "email/setup.txt.j2", "email/setup.html.j2",
+    "email/data.subject.j2", "email/data.txt.j2", "email/data.html.j2"
 );
 
 /// The embed limit in force: [`EMBED_LIMIT`], or a lower one from `ROLLCALL_TEST_EMBED_LIMIT`,
@@ -74,8 +78,27 @@ impl Templates {
     /// A minijinja environment that loads templates from the overlay, auto-escaping HTML in
     /// every template, including a user's own.
     fn environment(&self) -> Environment<'static> {
+        self.environment_escaping(|_| AutoEscape::Html)
+    }
+
+    /// The environment of the reminder emails (`email/`): HTML-escaped in `.html.j2` files
+    /// only, since a subject or a plain-text body is not HTML and must not show `&amp;`.
+    pub(crate) fn email_environment(&self) -> Environment<'static> {
+        self.environment_escaping(|name| {
+            if name.ends_with(".html.j2") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        })
+    }
+
+    fn environment_escaping(
+        &self,
+        escape: impl Fn(&str) -> AutoEscape + Send + Sync + 'static,
+    ) -> Environment<'static> {
         let mut env = Environment::new();
-        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.set_auto_escape_callback(escape);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("urlpart", urlpart);
         env.add_filter("breakable", breakable);

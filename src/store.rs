@@ -23,10 +23,12 @@ use crate::sql::{Param, Sql, Stmt};
 
 mod copy;
 pub(crate) mod handover;
+mod reminders;
 mod schema;
 mod staged;
 
 pub(crate) use copy::copy_database;
+pub(crate) use reminders::LogEntry;
 
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 -- The users of one snapshot with every derived column. `params` supplies snapshot_id, as_of
 -- (the instant T) and window_days (W): activity is never without a last use, active when
--- T - W < last use (a future last use counts as active), inactive otherwise.
+-- T - W < last use (a future last use counts as active), inactive otherwise. reminders_sent is
+-- the export's Reminders Sent plus the reminders rollcall sent after the snapshot's own as-of
+-- (reminder_log), so every reader counts the same.
 SELECT
     u.name,
     u.email,
@@ -14,7 +16,7 @@ SELECT
         ELSE 'inactive'
     END AS activity,
     u.hub,
-    u.reminders_sent,
+    CAST(u.reminders_sent + coalesce(l.sent, 0) AS INTEGER) AS reminders_sent,
     u.device_count,
     u.license_activated,
     u.license_activated_at,
@@ -29,3 +31,11 @@ SELECT
     u.snapshot_id
 FROM user_records u
 JOIN params p ON u.snapshot_id = p.snapshot_id
+LEFT JOIN (
+    SELECT r.email_key, count(*) AS sent
+    FROM reminder_log r
+    JOIN snapshots s ON r.attempted_at > s.as_of
+    JOIN params q ON s.id = q.snapshot_id
+    WHERE r.outcome = 'sent'
+    GROUP BY r.email_key
+) l ON l.email_key = u.email_key

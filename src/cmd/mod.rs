@@ -25,6 +25,7 @@ mod export_db;
 mod filters;
 mod ingest;
 mod query;
+mod remind;
 mod report;
 mod sample;
 mod serve;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExportDb(a) => export_db::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),
+        Command::Remind(c) => remind::run(&ctx, c),
     }
 }
 

@@ -16,6 +16,7 @@ mod ingest;
 mod parquet;
 mod query;
 mod read;
+mod remind;
 mod render;
 mod report;
 mod schema;

@@ -1,0 +1,490 @@
+//! Setup reminders (`rollcall remind`): who gets one (Pending users, not reminded within the
+//! minimum interval), what it says (minijinja templates under `report-templates/email/`, one
+//! set per stage), the message itself (built by lettre: RFC 5322 headers, RFC 2047 names,
+//! multipart/alternative, a Message-ID), where it goes (the outbox: one `.eml` per message) and
+//! the `reminder_log` row each attempt leaves. Nothing here knows about flags.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+
+use crate::domain::{self, FilterSet};
+use crate::error::Failure;
+use crate::output::Cell;
+use crate::read::{Detail, Reader};
+use crate::report::Templates;
+use crate::store::{LogEntry, Store};
+
+/// The one channel so far: `.eml` files in a folder.
+pub(crate) const OUTBOX: &str = "outbox";
+
+/// Test-only: the instant rollcall takes as now (ISO 8601), so a preview's Date and Message-ID
+/// and the log's times are the same on every run.
+const TEST_NOW: &str = "ROLLCALL_TEST_NOW";
+/// Test-only: abort the process (as a kill would) right after this many messages were sent
+/// and logged, so a test can re-run an interrupted bulk send.
+const TEST_STOP_AFTER: &str = "ROLLCALL_TEST_STOP_AFTER_SENDS";
+
+/// The pending stage a reminder is about: the first one the user has not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    Activate,
+    Setup,
+    Data,
+}
+
+impl Stage {
+    /// The template set's name, and the log's `stage`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Stage::Activate => "activate",
+            Stage::Setup => "setup",
+            Stage::Data => "data",
+        }
+    }
+
+    /// The first stage not known to be done. A stage the export did not carry (NULL) counts as
+    /// not done; a Pending user with every stage done (the export's Status said so) gets the
+    /// last one's reminder.
+    pub(crate) fn next(activated: Option<bool>, setup: Option<bool>, data: Option<bool>) -> Stage {
+        [
+            (activated, Stage::Activate),
+            (setup, Stage::Setup),
+            (data, Stage::Data),
+        ]
+        .into_iter()
+        .find(|(done, _)| *done != Some(true))
+        .map_or(Stage::Data, |(_, s)| s)
+    }
+}
+
+/// A user a reminder may go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recipient {
+    pub(crate) name: Option<String>,
+    pub(crate) email: String,
+    pub(crate) email_key: String,
+    pub(crate) status: String,
+    pub(crate) stage: Stage,
+}
+
+impl Recipient {
+    pub(crate) fn of(d: &Detail) -> Recipient {
+        let done = |i: usize| d.stages.get(i).and_then(|s| s.done);
+        Recipient {
+            name: d.name.clone(),
+            email: d.email.clone(),
+            email_key: crate::email::key(&d.email),
+            status: d.status.clone(),
+            stage: Stage::next(done(0), done(1), done(2)),
+        }
+    }
+
+    pub(crate) fn pending(&self) -> bool {
+        self.status == "pending"
+    }
+
+    /// Why a user who is not Pending gets no reminder.
+    pub(crate) fn not_pending(&self) -> String {
+        format!(
+            "status is {}, not Pending User Action",
+            domain::status_label(&self.status)
+        )
+    }
+}
+
+/// The users of the reader's snapshot that `filters` select, by email key.
+pub(crate) fn recipients(reader: &Reader, filters: &FilterSet) -> Result<Vec<Recipient>> {
+    let s = reader.sql().fill(
+        "remind/candidates.sql",
+        &[("where", &crate::read::predicate(reader.sql(), filters)?)],
+    )?;
+    let g = reader.store().grid(&s)?;
+    let [name, email, key, status, act, setup, data] = g.columns(
+        [
+            "name",
+            "email",
+            "email_key",
+            "status",
+            "license_activated",
+            "app_setup_completed",
+            "data_added",
+        ],
+        "remind/candidates.sql",
+    )?;
+    let flag = |c: &Cell| match c {
+        Cell::Bool(b) => Some(*b),
+        _ => None,
+    };
+    Ok(g.rows
+        .iter()
+        .map(|r| Recipient {
+            name: match &r[name] {
+                Cell::Null => None,
+                c => Some(c.text()),
+            },
+            email: r[email].text(),
+            email_key: r[key].text(),
+            status: r[status].text(),
+            stage: Stage::next(flag(&r[act]), flag(&r[setup]), flag(&r[data])),
+        })
+        .collect())
+}
+
+/// Now, or `ROLLCALL_TEST_NOW` in the tests.
+pub(crate) fn now() -> Result<DateTime<Utc>> {
+    match std::env::var(TEST_NOW) {
+        Ok(t) => crate::ingest::parse_iso(t.trim())
+            .ok_or_else(|| anyhow!("{TEST_NOW} '{t}': not an ISO 8601 timestamp")),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+/// Renders and builds messages: the templates in force, the organisation and the sender.
+pub(crate) struct Composer {
+    env: minijinja::Environment<'static>,
+    org: String,
+    from: Mailbox,
+}
+
+impl Composer {
+    /// `from` is a mailbox (`it@example.com` or `IT <it@example.com>`); a wrong one is a usage
+    /// error.
+    pub(crate) fn new(templates: &Templates, org: &str, from: &str) -> Result<Composer> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| Failure::Usage(format!("--from '{from}': not an email address ({e})")))?;
+        Ok(Composer {
+            env: templates.email_environment(),
+            org: org.to_string(),
+            from,
+        })
+    }
+
+    fn render(&self, file: &str, ctx: &minijinja::Value) -> Result<String> {
+        self.env
+            .get_template(file)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| anyhow!("report-templates/{file}: {e:#}"))
+    }
+
+    /// The reminder for `r` about their next stage, dated `at`.
+    pub(crate) fn compose(&self, r: &Recipient, at: DateTime<Utc>) -> Result<Message> {
+        let stage = r.stage.name();
+        let greeting = r
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| r.email.split('@').next().unwrap_or_default().to_string());
+        let mut ctx = minijinja::context! {
+            name => greeting,
+            email => r.email,
+            org => self.org,
+            stage => stage,
+        };
+        // A subject is one line, whatever the template's line breaks.
+        let subject = self
+            .render(&format!("email/{stage}.subject.j2"), &ctx)?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        ctx = minijinja::context! { subject => subject, ..ctx };
+        let text = self.render(&format!("email/{stage}.txt.j2"), &ctx)?;
+        let html = self.render(&format!("email/{stage}.html.j2"), &ctx)?;
+        let address: Address = r
+            .email
+            .parse()
+            .with_context(|| format!("{}: not an address a message can go to", r.email))?;
+        let name = r.name.clone().filter(|n| !n.trim().is_empty());
+        // The Message-ID and boundary derive from the user, stage and instant: unique per
+        // message, and the same on every run of a preview at a fixed ROLLCALL_TEST_NOW.
+        let micros = at.timestamp_micros();
+        let hash =
+            crate::util::sha256_hex(format!("{}\n{stage}\n{micros}", r.email_key).as_bytes());
+        let message_id = format!(
+            "<rollcall.{micros}.{}@{}>",
+            &hash[..16],
+            self.from.email.domain()
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(name, address))
+            .subject(subject)
+            .date(at.into())
+            .message_id(Some(message_id))
+            .multipart(
+                MultiPart::alternative()
+                    .boundary(format!("rollcall-{}", &hash[16..40]))
+                    .singlepart(SinglePart::plain(text))
+                    .singlepart(SinglePart::html(html)),
+            )
+            .context("building the message")
+    }
+}
+
+/// The Message-ID header's value.
+pub(crate) fn message_id(m: &Message) -> Option<String> {
+    m.headers()
+        .get_raw("Message-ID")
+        .map(|v| v.trim().to_string())
+}
+
+/// Where messages go.
+pub(crate) trait Channel {
+    fn name(&self) -> &'static str;
+    /// Delivers one message; returns where it went.
+    fn deliver(&mut self, r: &Recipient, m: &Message, at: DateTime<Utc>) -> Result<String>;
+}
+
+/// `--via outbox`: one `.eml` file per message.
+pub(crate) struct Outbox {
+    pub(crate) dir: PathBuf,
+}
+
+impl Outbox {
+    /// The file a message goes to: its instant, the user and the stage, so names sort by time
+    /// and never collide.
+    pub(crate) fn file(&self, r: &Recipient, at: DateTime<Utc>) -> PathBuf {
+        let who: String = r
+            .email_key
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || "@.-_+".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!(
+            "{}-{who}-{}.eml",
+            at.format("%Y%m%dT%H%M%S%6fZ"),
+            r.stage.name()
+        ))
+    }
+}
+
+impl Channel for Outbox {
+    fn name(&self) -> &'static str {
+        OUTBOX
+    }
+
+    fn deliver(&mut self, r: &Recipient, m: &Message, at: DateTime<Utc>) -> Result<String> {
+        let path = self.file(r, at);
+        write_new(&path, &m.formatted()).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path.display().to_string())
+    }
+}
+
+/// Writes a new file whole or not at all (a temporary name, synced, renamed into place): a
+/// kill never leaves half a message in the outbox.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.exists() {
+        return Err(anyhow!("it already exists"));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// How a send decides and behaves.
+#[derive(Debug, Clone)]
+pub(crate) struct SendOptions {
+    pub(crate) min_interval: Duration,
+    /// `--min-interval` as given, for the skip reason.
+    pub(crate) interval_text: String,
+    pub(crate) force: bool,
+}
+
+/// What happens to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Send,
+    Skip(String),
+}
+
+/// Pending users not reminded within the interval (or any, with `force`) get a reminder.
+pub(crate) fn decide(
+    r: &Recipient,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    opts: &SendOptions,
+) -> Decision {
+    if !r.pending() {
+        return Decision::Skip(r.not_pending());
+    }
+    match last {
+        Some(t)
+            if !opts.force
+                && now.signed_duration_since(t).to_std().unwrap_or_default()
+                    < opts.min_interval =>
+        {
+            Decision::Skip(format!(
+                "reminded {}, within --min-interval {} (--force sends anyway)",
+                t.format("%Y-%m-%d %H:%M:%S UTC"),
+                opts.interval_text
+            ))
+        }
+        _ => Decision::Send,
+    }
+}
+
+/// What a send did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) sent: u64,
+    pub(crate) failed: u64,
+    pub(crate) skipped: u64,
+}
+
+/// Sends to `recipients` through `channel`, logging every attempt in the database of `store`
+/// (open for writing), and reporting each as a line through `say`.
+///
+/// The order makes a killed run safe to repeat: the interval is checked against the log just
+/// before each message, the message is delivered, then its `sent` row is committed before the
+/// next one. A re-run skips everyone whose send was logged. The one window left is a kill
+/// between a delivery and its commit: that user's message exists and is not logged, so a re-run
+/// sends them a second one.
+pub(crate) fn send(
+    store: &Store,
+    snapshot_id: i64,
+    recipients: &[Recipient],
+    composer: &Composer,
+    channel: &mut dyn Channel,
+    opts: &SendOptions,
+    say: &mut dyn FnMut(String),
+) -> Result<Tally> {
+    let stop_after: Option<u64> = std::env::var(TEST_STOP_AFTER)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut tally = Tally::default();
+    let via = channel.name();
+    let entry = |r: &Recipient, at, outcome, reason: Option<String>| LogEntry {
+        email_key: r.email_key.clone(),
+        email: r.email.clone(),
+        snapshot_id,
+        stage: r.pending().then(|| r.stage.name()),
+        at,
+        channel: via,
+        message_id: None,
+        destination: None,
+        outcome,
+        reason,
+    };
+    // Those who are not Pending are skipped together, in one commit.
+    let at = now()?;
+    let mut skips = Vec::new();
+    for r in recipients.iter().filter(|r| !r.pending()) {
+        let reason = r.not_pending();
+        say(format!("skipped {}: {reason}", r.email));
+        skips.push(entry(r, at, "skipped", Some(reason)));
+    }
+    tally.skipped += skips.len() as u64;
+    store.log_reminders(&skips)?;
+    for r in recipients.iter().filter(|r| r.pending()) {
+        let at = now()?;
+        if let Decision::Skip(reason) = decide(r, store.last_reminded(&r.email_key)?, at, opts) {
+            say(format!("skipped {}: {reason}", r.email));
+            store.log_reminders(&[entry(r, at, "skipped", Some(reason))])?;
+            tally.skipped += 1;
+            continue;
+        }
+        let mut e = entry(r, at, "sent", None);
+        let delivered = composer.compose(r, at).and_then(|m| {
+            e.message_id = message_id(&m);
+            channel.deliver(r, &m, at)
+        });
+        match delivered {
+            Ok(destination) => {
+                say(format!(
+                    "sent    {} ({}): {destination}",
+                    r.email,
+                    r.stage.name()
+                ));
+                e.destination = Some(destination);
+                tally.sent += 1;
+            }
+            Err(err) => {
+                let reason = crate::store::one_line(&format!("{err:#}"));
+                say(format!("failed  {}: {reason}", r.email));
+                e.outcome = "failed";
+                e.reason = Some(reason);
+                tally.failed += 1;
+            }
+        }
+        store.log_reminders(&[e])?;
+        if stop_after.is_some_and(|n| tally.sent >= n) {
+            std::process::abort();
+        }
+    }
+    Ok(tally)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_stage_is_the_first_not_done() {
+        assert_eq!(
+            Stage::next(Some(false), Some(false), Some(false)),
+            Stage::Activate
+        );
+        assert_eq!(
+            Stage::next(Some(true), Some(false), Some(false)),
+            Stage::Setup
+        );
+        assert_eq!(Stage::next(Some(true), Some(true), None), Stage::Data);
+        assert_eq!(Stage::next(None, None, None), Stage::Activate);
+        assert_eq!(Stage::next(Some(true), Some(true), Some(true)), Stage::Data);
+    }
+
+    fn pending() -> Recipient {
+        Recipient {
+            name: None,
+            email: "a@example.com".into(),
+            email_key: "a@example.com".into(),
+            status: "pending".into(),
+            stage: Stage::Activate,
+        }
+    }
+
+    #[test]
+    fn the_interval_skips_unless_forced() {
+        let now: DateTime<Utc> = "2027-01-02T00:00:00Z".parse().unwrap();
+        let day = SendOptions {
+            min_interval: Duration::from_secs(86_400),
+            interval_text: "24h".into(),
+            force: false,
+        };
+        let hour_ago = Some(now - chrono::Duration::hours(1));
+        assert!(matches!(
+            decide(&pending(), hour_ago, now, &day),
+            Decision::Skip(_)
+        ));
+        let forced = SendOptions {
+            force: true,
+            ..day.clone()
+        };
+        assert_eq!(decide(&pending(), hour_ago, now, &forced), Decision::Send);
+        let two_days = Some(now - chrono::Duration::hours(48));
+        assert_eq!(decide(&pending(), two_days, now, &day), Decision::Send);
+        let using = Recipient {
+            status: "using".into(),
+            ..pending()
+        };
+        assert_eq!(
+            decide(&using, None, now, &forced),
+            Decision::Skip("status is Using Enpass, not Pending User Action".into())
+        );
+    }
+}

@@ -1,0 +1,560 @@
+//! Issue 12 (first part): setup reminders. `remind preview` prints the message lettre builds;
+//! `remind send --via outbox` writes `.eml` files that a parser (mail-parser) reads back, logs
+//! every attempt, never sends twice within `--min-interval` (even after a killed run), and the
+//! reminders count follows in `users`, `show`, `summary` and `--reminders`. Expected values are
+//! written by hand from the fixture below.
+
+use std::path::Path;
+use std::process::Output;
+
+use mail_parser::MimeHeaders;
+use serde_json::Value;
+
+use crate::common::{emails, Env};
+
+/// Three Pending users at each stage (Zoë: setup, with a non-ASCII name; Bob: activation;
+/// Cleo: data), one without a license and one using Enpass. Reminders Sent: 1, 0, 2, 0, 0.
+const USERS: &str = "\
+Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent
+Zoë Ångström,zoe@example.com,No,,Assigned,Pending User Action,2026-11-02T10:00:00Z,,,1
+Bob Stone,bob@example.com,No,,Assigned,Pending User Action,,,,0
+Cleo Park,cleo@example.com,No,,Assigned,Pending User Action,2026-11-03T10:00:00Z,2026-11-04T10:00:00Z,,2
+Dan Wu,dan@example.com,No,,Unassigned,No License,,,,0
+Eve Lind,eve@example.com,No,2026-11-30T10:00:00Z,Assigned,Using Enpass,2026-11-01T10:00:00Z,2026-11-01T11:00:00Z,2026-11-01T12:00:00Z,0
+";
+const AS_OF: &str = "2026-12-01T00:00:00Z";
+const NOW: &str = "2026-12-02T09:00:00Z";
+const FROM: &str = "IT Desk <it@acme.example>";
+
+fn org() -> Env {
+    let env = Env::new();
+    env.ingest(USERS, None, AS_OF);
+    env
+}
+
+/// `rollcall remind <args>` at the instant `now`.
+fn remind(env: &Env, now: &str, args: &[&str]) -> Output {
+    env.cmd()
+        .env("ROLLCALL_TEST_NOW", now)
+        .env_remove("ROLLCALL_TEST_STOP_AFTER_SENDS")
+        .arg("remind")
+        .args(args)
+        .output()
+        .expect("run rollcall remind")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn outbox(env: &Env) -> Vec<String> {
+    let dir = env.path("rollcall-outbox");
+    if !dir.exists() {
+        return vec![];
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The log's rows as `email outcome stage` lines, in order of attempt.
+fn log(env: &Env) -> Vec<String> {
+    env.ok(&[
+        "query",
+        "SELECT email || ' ' || outcome || ' ' || coalesce(stage, '-') FROM reminder_log ORDER BY attempted_at, rowid",
+        "--format",
+        "csv",
+    ])
+    .lines()
+    .skip(1)
+    .map(str::to_string)
+    .collect()
+}
+
+/// Each user's reminders count, as `users --format json` shows it.
+fn counts(env: &Env) -> Vec<(String, i64)> {
+    let v = env.json(&[
+        "users",
+        "--format",
+        "json",
+        "--columns",
+        "email,reminders_sent",
+        "--sort",
+        "email",
+    ]);
+    v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap().to_string(),
+                u["reminders_sent"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn with_reminders(env: &Env, bucket: &str) -> Vec<String> {
+    let mut e = emails(&env.json(&["users", "--format", "json", "--reminders", bucket]));
+    e.sort();
+    e
+}
+
+fn parse(path: &Path) -> mail_parser::Message<'static> {
+    let bytes = std::fs::read(path).unwrap();
+    mail_parser::MessageParser::default()
+        .parse(&bytes)
+        .expect("a MIME message")
+        .into_owned()
+}
+
+#[test]
+fn preview_prints_the_message_lettre_builds() {
+    let env = org();
+    let text = ok(remind(
+        &env,
+        NOW,
+        &[
+            "preview",
+            "ZOE@example.com",
+            "--org",
+            "Acme & Co",
+            "--from",
+            FROM,
+        ],
+    ));
+    // The exact message, in RFC 5322's CRLF lines.
+    assert!(text.contains("\r\n"));
+    let text = text.replace("\r\n", "\n");
+    insta::assert_snapshot!(text);
+    let header = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} header in\n{text}"))
+            .to_string()
+    };
+    // The non-ASCII display name is RFC 2047-encoded; the address stays plain.
+    let to = header("To");
+    assert!(to.starts_with("To: =?utf-8?b?"), "{to}");
+    assert!(to.ends_with(" <zoe@example.com>"), "{to}");
+    assert!(!to.contains('ö'), "{to}");
+    assert_eq!(header("From"), "From: \"IT Desk\" <it@acme.example>");
+    assert_eq!(
+        header("Subject"),
+        "Subject: Acme & Co: finish setting up Enpass"
+    );
+    assert_eq!(header("MIME-Version"), "MIME-Version: 1.0");
+    assert_eq!(header("Date"), "Date: Wed, 02 Dec 2026 09:00:00 +0000");
+    let id = header("Message-ID");
+    assert!(
+        id.starts_with("Message-ID: <rollcall.") && id.ends_with("@acme.example>"),
+        "{id}"
+    );
+    assert!(text.contains("Content-Type: multipart/alternative;\n boundary=\"rollcall-"));
+    let boundary = text
+        .split("boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(text.matches(&format!("--{boundary}\n")).count(), 2);
+    assert!(text.contains(&format!("--{boundary}--")));
+
+    // Read back as a parser reads it: the name decoded, both bodies, HTML escaped.
+    let m = mail_parser::MessageParser::default()
+        .parse(text.as_bytes())
+        .unwrap();
+    let to = m.to().unwrap().first().unwrap();
+    assert_eq!(to.name(), Some("Zoë Ångström"));
+    assert!(m.body_text(0).unwrap().contains("Hello Zoë Ångström,"));
+    assert!(m.body_text(0).unwrap().contains("Acme & Co IT"));
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("<p>Acme &amp; Co IT</p>"), "{html}");
+    assert!(html.contains("finish setting up the Enpass app"), "{html}");
+
+    // The same instant gives the same message; the preview writes and logs nothing.
+    let again = ok(remind(
+        &env,
+        NOW,
+        &[
+            "preview",
+            "zoe@example.com",
+            "--org",
+            "Acme & Co",
+            "--from",
+            FROM,
+        ],
+    ));
+    assert_eq!(again.replace("\r\n", "\n"), text);
+    assert!(log(&env).is_empty());
+    assert!(outbox(&env).is_empty());
+}
+
+#[test]
+fn preview_picks_the_stage_and_refuses_users_who_are_not_pending() {
+    let env = org();
+    for (email, subject) in [
+        (
+            "bob@example.com",
+            "Subject: Acme: activate your Enpass license",
+        ),
+        (
+            "cleo@example.com",
+            "Subject: Acme: add your passwords to Enpass",
+        ),
+    ] {
+        let text = ok(remind(&env, NOW, &["preview", email, "--org", "Acme"]));
+        assert!(text.contains(subject), "{text}");
+    }
+    for (email, status) in [
+        ("dan@example.com", "No License"),
+        ("eve@example.com", "Using Enpass"),
+    ] {
+        let out = remind(&env, NOW, &["preview", email]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("status is {status}, not Pending User Action")),
+            "{err}"
+        );
+    }
+    let out = remind(&env, NOW, &["preview", "nobody@example.com"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn templates_are_overridable() {
+    let env = org();
+    env.write(
+        "mine/email/setup.subject.j2",
+        "Psst, {{ name }}: {{ stage }} at {{ org }}\n",
+    );
+    let dir = env.path("mine");
+    let text = ok(remind(
+        &env,
+        NOW,
+        &[
+            "preview",
+            "zoe@example.com",
+            "--org",
+            "Acme",
+            "--templates",
+            dir.to_str().unwrap(),
+        ],
+    ));
+    // lettre encodes the non-ASCII words of the subject (RFC 2047); a parser decodes them.
+    assert!(text.contains("Subject: Psst, =?utf-8?b?"), "{text}");
+    let m = mail_parser::MessageParser::default()
+        .parse(text.as_bytes())
+        .unwrap();
+    assert_eq!(m.subject(), Some("Psst, Zoë Ångström: setup at Acme"));
+    // The other files fall back to the built-ins.
+    assert!(m
+        .body_text(0)
+        .unwrap()
+        .contains("finish setting up the Enpass app"));
+}
+
+#[test]
+fn send_writes_parseable_eml_logs_skips_and_counts_everywhere() {
+    let env = org();
+    assert_eq!(
+        with_reminders(&env, "0"),
+        ["bob@example.com", "dan@example.com", "eve@example.com"]
+    );
+    // A dry run says what would happen and writes nothing.
+    let dry = ok(remind(
+        &env,
+        NOW,
+        &[
+            "send",
+            "--status",
+            "pending",
+            "--status",
+            "using",
+            "--dry-run",
+        ],
+    ));
+    assert!(dry.contains("would send zoe@example.com (setup)"), "{dry}");
+    assert!(
+        dry.contains("would skip eve@example.com: status is Using Enpass"),
+        "{dry}"
+    );
+    assert!(log(&env).is_empty());
+    assert!(outbox(&env).is_empty());
+
+    let out = ok(remind(
+        &env,
+        NOW,
+        &[
+            "send",
+            "zoe@example.com",
+            "BOB@example.com",
+            "dan@example.com",
+            "cleo@example.com",
+            "--org",
+            "Acme",
+            "--from",
+            FROM,
+        ],
+    ));
+    assert!(
+        out.contains("skipped dan@example.com: status is No License, not Pending User Action"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("3 sent, 1 skipped, 0 failed (outbox: rollcall-outbox)\n"),
+        "{out}"
+    );
+    let files = outbox(&env);
+    assert_eq!(
+        files,
+        [
+            "20261202T090000000000Z-bob@example.com-activate.eml",
+            "20261202T090000000000Z-cleo@example.com-data.eml",
+            "20261202T090000000000Z-zoe@example.com-setup.eml",
+        ]
+    );
+    let m = parse(&env.path("rollcall-outbox").join(&files[2]));
+    let to = m.to().unwrap().first().unwrap();
+    assert_eq!(to.address(), Some("zoe@example.com"));
+    assert_eq!(to.name(), Some("Zoë Ångström"));
+    assert_eq!(m.subject(), Some("Acme: finish setting up Enpass"));
+    assert_eq!(
+        m.from().unwrap().first().unwrap().address(),
+        Some("it@acme.example")
+    );
+    assert!(m.message_id().unwrap().starts_with("rollcall."));
+    let ct = m.content_type().unwrap();
+    assert_eq!(
+        (ct.ctype(), ct.subtype()),
+        ("multipart", Some("alternative"))
+    );
+    assert!(m.body_text(0).unwrap().contains("Hello Zoë Ångström,"));
+    assert!(m
+        .body_html(0)
+        .unwrap()
+        .contains("<p>Hello Zoë Ångström,</p>"));
+    let bob = parse(&env.path("rollcall-outbox").join(&files[0]));
+    assert_eq!(bob.subject(), Some("Acme: activate your Enpass license"));
+
+    assert_eq!(
+        log(&env),
+        [
+            "dan@example.com skipped -",
+            "zoe@example.com sent setup",
+            "bob@example.com sent activate",
+            "cleo@example.com sent data",
+        ]
+    );
+    // Every reader counts the export's Reminders Sent plus the log's sends after the as-of.
+    assert_eq!(
+        counts(&env),
+        [
+            ("bob@example.com".to_string(), 1),
+            ("cleo@example.com".to_string(), 3),
+            ("dan@example.com".to_string(), 0),
+            ("eve@example.com".to_string(), 0),
+            ("zoe@example.com".to_string(), 2),
+        ]
+    );
+    assert_eq!(
+        env.json(&["show", "zoe@example.com", "--format", "json"])["reminders_sent"],
+        2
+    );
+    assert!(env
+        .ok(&["show", "cleo@example.com"])
+        .contains("Reminder emails sent: 3\n"));
+    assert_eq!(
+        with_reminders(&env, "0"),
+        ["dan@example.com", "eve@example.com"]
+    );
+    assert_eq!(with_reminders(&env, "1"), ["bob@example.com"]);
+    assert_eq!(with_reminders(&env, "2"), ["zoe@example.com"]);
+    assert_eq!(with_reminders(&env, "3+"), ["cleo@example.com"]);
+    let summary = env.json(&["summary", "--format", "json"]);
+    let facet: &Value = summary["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["dimension"] == "reminders")
+        .unwrap();
+    let by: Vec<(String, i64)> = facet["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["value"].as_str().unwrap().to_string(),
+                v["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("0".to_string(), 2),
+            ("1".to_string(), 1),
+            ("2".to_string(), 1),
+            ("3+".to_string(), 1)
+        ]
+    );
+    // An export made after the sends carries them in its own count: the log no longer adds them.
+    env.ingest(USERS, None, "2026-12-03T00:00:00Z");
+    assert_eq!(with_reminders(&env, "1"), ["zoe@example.com"]);
+    assert_eq!(
+        env.json(&["show", "cleo@example.com", "--format", "json"])["reminders_sent"],
+        2
+    );
+}
+
+#[test]
+fn min_interval_skips_and_force_sends() {
+    let env = org();
+    ok(remind(&env, NOW, &["send", "bob@example.com"]));
+    let out = ok(remind(
+        &env,
+        "2026-12-02T20:00:00Z",
+        &["send", "bob@example.com"],
+    ));
+    assert!(
+        out.contains("skipped bob@example.com: reminded 2026-12-02 09:00:00 UTC, within --min-interval 24h (--force sends anyway)"),
+        "{out}"
+    );
+    let out = ok(remind(
+        &env,
+        "2026-12-02T20:00:00Z",
+        &["send", "bob@example.com", "--min-interval", "10h"],
+    ));
+    assert!(out.contains("1 sent"), "{out}");
+    let out = ok(remind(
+        &env,
+        "2026-12-02T21:00:00Z",
+        &["send", "bob@example.com", "--force"],
+    ));
+    assert!(out.contains("1 sent"), "{out}");
+    assert_eq!(outbox(&env).len(), 3);
+    assert_eq!(
+        log(&env),
+        [
+            "bob@example.com sent activate",
+            "bob@example.com skipped activate",
+            "bob@example.com sent activate",
+            "bob@example.com sent activate",
+        ]
+    );
+    assert_eq!(counts(&env)[0], ("bob@example.com".to_string(), 3));
+}
+
+#[test]
+fn a_killed_bulk_send_run_again_sends_no_one_twice() {
+    let env = org();
+    let out = env
+        .cmd()
+        .env("ROLLCALL_TEST_NOW", NOW)
+        .env("ROLLCALL_TEST_STOP_AFTER_SENDS", "2")
+        .args(["remind", "send", "--status", "pending"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the test stop aborts the run");
+    // By email key: bob and cleo went out before the kill.
+    assert_eq!(outbox(&env).len(), 2);
+    let out = ok(remind(
+        &env,
+        "2026-12-02T09:30:00Z",
+        &["send", "--status", "pending"],
+    ));
+    assert!(out.contains("skipped bob@example.com: reminded"), "{out}");
+    assert!(out.contains("skipped cleo@example.com: reminded"), "{out}");
+    assert!(out.contains("1 sent, 2 skipped, 0 failed"), "{out}");
+    let files = outbox(&env);
+    for who in ["bob@", "cleo@", "zoe@"] {
+        assert_eq!(
+            files.iter().filter(|f| f.contains(who)).count(),
+            1,
+            "{files:?}"
+        );
+    }
+    let sent: Vec<_> = log(&env)
+        .into_iter()
+        .filter(|l| l.contains(" sent "))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+}
+
+#[test]
+fn a_failed_delivery_is_logged_the_others_go_and_the_exit_is_1() {
+    let env = org();
+    // A folder where cleo's message file would go: that one write fails.
+    std::fs::create_dir_all(
+        env.path("rollcall-outbox/20261202T090000000000Z-cleo@example.com-data.eml"),
+    )
+    .unwrap();
+    let out = remind(&env, NOW, &["send", "--status", "pending"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("failed  cleo@example.com: writing"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 sent, 0 skipped, 1 failed"), "{stdout}");
+    assert!(stderr.contains("1 of 3 reminders failed"), "{stderr}");
+    assert_eq!(
+        log(&env),
+        [
+            "bob@example.com sent activate",
+            "cleo@example.com failed data",
+            "zoe@example.com sent setup",
+        ]
+    );
+    // A failure is not a reminder: cleo's count stays the export's.
+    assert_eq!(counts(&env)[1], ("cleo@example.com".to_string(), 2));
+}
+
+#[test]
+fn a_large_send_needs_yes_without_a_terminal() {
+    let env = Env::new();
+    let mut users = String::from("Name,Email,License,Status\n");
+    for i in 0..51 {
+        users += &format!("User {i},u{i:02}@example.com,Assigned,Pending User Action\n");
+    }
+    env.ingest(&users, None, AS_OF);
+    let out = remind(&env, NOW, &["send", "--status", "pending"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("51 reminders to send: more than 50 need --yes"),
+        "{err}"
+    );
+    assert!(outbox(&env).is_empty());
+    assert!(log(&env).is_empty());
+    let out = ok(remind(&env, NOW, &["send", "--status", "pending", "--yes"]));
+    assert!(out.contains("51 sent, 0 skipped, 0 failed"), "{out}");
+    assert_eq!(outbox(&env).len(), 51);
+}
+
+#[test]
+fn send_needs_emails_or_filters_not_both() {
+    let env = org();
+    for args in [
+        &["send"][..],
+        &["send", "bob@example.com", "--status", "pending"],
+    ] {
+        let out = remind(&env, NOW, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
