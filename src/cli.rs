@@ -119,6 +119,8 @@ pub(crate) struct RemindPreviewArgs {
 pub(crate) enum Via {
     /// One .eml file per message in --outbox.
     Outbox,
+    /// Each message piped to the local MTA (`sendmail -t -i`, or --sendmail PATH).
+    Sendmail,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +137,9 @@ pub(crate) struct RemindSendArgs {
     /// The outbox folder (--via outbox).
     #[arg(long, value_name = "DIR", default_value = "rollcall-outbox")]
     pub(crate) outbox: PathBuf,
+    /// The MTA's sendmail program (--via sendmail); looked up on PATH unless a path is given.
+    #[arg(long, value_name = "PATH", default_value = "sendmail")]
+    pub(crate) sendmail: PathBuf,
     /// Say who would be sent what and who skipped; write and log nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -22,6 +22,7 @@ use crate::store::{LogEntry, Store};
 
 /// The one channel so far: `.eml` files in a folder.
 pub(crate) const OUTBOX: &str = "outbox";
+pub(crate) const SENDMAIL: &str = "sendmail";
 
 /// Test-only: the instant rollcall takes as now (ISO 8601), so a preview's Date and Message-ID
 /// and the log's times are the same on every run.
@@ -278,6 +279,55 @@ impl Channel for Outbox {
         let path = self.file(r, at);
         write_new(&path, &m.formatted()).with_context(|| format!("writing {}", path.display()))?;
         Ok(path.display().to_string())
+    }
+}
+
+/// `--via sendmail`: each message piped to the local MTA, `PROGRAM -t -i` (the recipients from
+/// the message's own headers; `-i`: a line holding a lone dot is text, not the end). A non-zero
+/// exit is a failed delivery, with the first line the program wrote to standard error.
+pub(crate) struct Sendmail {
+    pub(crate) program: PathBuf,
+}
+
+impl Channel for Sendmail {
+    fn name(&self) -> &'static str {
+        SENDMAIL
+    }
+
+    fn deliver(&mut self, _: &Recipient, m: &Message, _: DateTime<Utc>) -> Result<String> {
+        use std::process::{Command, Stdio};
+        let shown = format!("{} -t -i", self.program.display());
+        let mut child = Command::new(&self.program)
+            .args(["-t", "-i"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {shown}"))?;
+        // A program that exits without reading closes the pipe: its exit status says why.
+        let written = child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(&m.formatted());
+        let out = child
+            .wait_with_output()
+            .with_context(|| format!("waiting for {shown}"))?;
+        if !out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr);
+            let said = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            return Err(anyhow!(
+                "{shown} failed ({}){}",
+                out.status,
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", crate::util::echo(said))
+                }
+            ));
+        }
+        written.with_context(|| format!("writing the message to {shown}"))?;
+        Ok(shown)
     }
 }
 

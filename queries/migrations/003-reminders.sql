@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS reminder_log (
     snapshot_id  INTEGER NOT NULL,    -- the snapshot the recipient was chosen from
     stage        VARCHAR,             -- activate | setup | data; NULL when skipped for not being pending
     attempted_at TIMESTAMP NOT NULL,  -- when it was attempted (UTC)
-    channel      VARCHAR NOT NULL,    -- outbox (sendmail and smtp to come)
+    channel      VARCHAR NOT NULL,    -- outbox or sendmail (smtp to come)
     message_id   VARCHAR,             -- the Message-ID header; NULL when skipped
     destination  VARCHAR,             -- where it went: the outbox .eml file
     outcome      VARCHAR NOT NULL,    -- sent | failed | skipped

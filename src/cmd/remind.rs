@@ -8,7 +8,7 @@ use super::Ctx;
 use crate::cli::{MessageArgs, RemindCommand, RemindPreviewArgs, RemindSendArgs, Via};
 use crate::error::Failure;
 use crate::read::ReadRequest;
-use crate::remind::{self, Composer, Decision, Outbox, Recipient, SendOptions};
+use crate::remind::{self, Composer, Decision, Outbox, Recipient, SendOptions, Sendmail};
 use crate::report::Templates;
 use crate::store::Store;
 
@@ -109,9 +109,19 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         ))
         .into());
     }
-    let Via::Outbox = a.via;
-    let mut channel = Outbox {
-        dir: a.outbox.clone(),
+    let (mut channel, place): (Box<dyn remind::Channel>, String) = match a.via {
+        Via::Outbox => (
+            Box::new(Outbox {
+                dir: a.outbox.clone(),
+            }),
+            format!("outbox: {}", a.outbox.display()),
+        ),
+        Via::Sendmail => (
+            Box::new(Sendmail {
+                program: a.sendmail.clone(),
+            }),
+            format!("via {} -t -i", a.sendmail.display()),
+        ),
     };
     let store = Store::open_writer(&ctx.db, ctx.sql.clone(), wait, &mut |pid| {
         let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
@@ -122,7 +132,7 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         snapshot,
         &recipients,
         &composer,
-        &mut channel,
+        channel.as_mut(),
         &opts,
         &mut |line| {
             // Each line as it happens, so a long send shows its progress.
@@ -133,11 +143,8 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
     super::emit(
         None,
         &format!(
-            "{} sent, {} skipped, {} failed (outbox: {})\n",
-            tally.sent,
-            tally.skipped,
-            tally.failed,
-            a.outbox.display()
+            "{} sent, {} skipped, {} failed ({place})\n",
+            tally.sent, tally.skipped, tally.failed,
         ),
     )?;
     if tally.failed > 0 {

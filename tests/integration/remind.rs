@@ -558,3 +558,117 @@ fn send_needs_emails_or_filters_not_both() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// A stand-in MTA: a script that records its arguments and the message it reads, and fails
+/// (exit 75, a word on standard error) for a message to cleo.
+fn fake_sendmail(env: &Env) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = env.path("mta");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("sendmail");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             n=$(ls {d} | grep -c '^msg-')\n\
+             cat > {d}/msg-$n.eml\n\
+             echo \"$@\" > {d}/args-$n\n\
+             if grep -q '^To: .*cleo@example.com' {d}/msg-$n.eml; then echo 'mailbox unavailable' >&2; exit 75; fi\n",
+            d = dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// `--via sendmail` pipes each message to `PROGRAM -t -i`: the recorded messages parse with the
+/// right recipients, a refusal by the MTA is a logged failure (its words in the log's reason)
+/// while the others go, and the exit is 1.
+#[test]
+fn sendmail_gets_each_message_and_its_refusal_is_a_logged_failure() {
+    let env = org();
+    let program = fake_sendmail(&env);
+    let out = remind(
+        &env,
+        NOW,
+        &[
+            "send",
+            "--status",
+            "pending",
+            "--via",
+            "sendmail",
+            "--sendmail",
+            program.to_str().unwrap(),
+            "--from",
+            FROM,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 sent, 0 skipped, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("mailbox unavailable"),
+        "the MTA's words are said: {stdout}"
+    );
+    let dir = env.path("mta");
+    let mut to = Vec::new();
+    for n in 0..3 {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(format!("args-{n}"))).unwrap(),
+            "-t -i\n"
+        );
+        let m = parse(&dir.join(format!("msg-{n}.eml")));
+        let addr = m.to().unwrap().first().unwrap();
+        to.push(addr.address().unwrap().to_string());
+        assert_eq!(
+            m.from().unwrap().first().unwrap().address(),
+            Some("it@acme.example")
+        );
+    }
+    to.sort();
+    assert_eq!(
+        to,
+        ["bob@example.com", "cleo@example.com", "zoe@example.com"]
+    );
+    assert_eq!(
+        log(&env),
+        [
+            "bob@example.com sent activate",
+            "cleo@example.com failed data",
+            "zoe@example.com sent setup",
+        ]
+    );
+    let reason = env.ok(&[
+        "query",
+        "SELECT channel || ' ' || reason FROM reminder_log WHERE outcome = 'failed'",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        reason.contains("sendmail") && reason.contains("mailbox unavailable"),
+        "{reason}"
+    );
+    // The two sent count; cleo's stays the export's 2.
+    let c = counts(&env);
+    assert_eq!(c[0], ("bob@example.com".to_string(), 1));
+    assert_eq!(c[1], ("cleo@example.com".to_string(), 2));
+    // A sendmail that is not there: every delivery fails, said once each, exit 1.
+    let out = remind(
+        &env,
+        "2026-12-04T09:00:00Z",
+        &[
+            "send",
+            "cleo@example.com",
+            "--via",
+            "sendmail",
+            "--sendmail",
+            "/nonexistent/sendmail",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("running /nonexistent/sendmail -t -i"),
+        "{out:?}"
+    );
+}
