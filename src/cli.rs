@@ -121,6 +121,19 @@ pub(crate) enum Via {
     Outbox,
     /// Each message piped to the local MTA (`sendmail -t -i`, or --sendmail PATH).
     Sendmail,
+    /// Each message sent to the SMTP server at --smtp-url.
+    Smtp,
+}
+
+/// How `--via smtp` protects the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SmtpTlsArg {
+    /// STARTTLS, or no delivery at all.
+    Required,
+    /// STARTTLS when the server offers it, plain text otherwise.
+    Opportunistic,
+    /// Plain text always (a trusted local relay).
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +153,14 @@ pub(crate) struct RemindSendArgs {
     /// The MTA's sendmail program (--via sendmail); looked up on PATH unless a path is given.
     #[arg(long, value_name = "PATH", default_value = "sendmail")]
     pub(crate) sendmail: PathBuf,
+    /// The SMTP server (--via smtp): smtp://HOST or smtp://HOST:PORT. Credentials come from
+    /// ROLLCALL_SMTP_USER and ROLLCALL_SMTP_PASSWORD, never from the command line.
+    #[arg(long, value_name = "URL")]
+    pub(crate) smtp_url: Option<String>,
+    /// STARTTLS with --via smtp: required (no delivery without it), opportunistic (when the
+    /// server offers it) or none (plain text, for a trusted local relay).
+    #[arg(long, value_enum, default_value = "required")]
+    pub(crate) smtp_tls: SmtpTlsArg,
     /// Say who would be sent what and who skipped; write and log nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -23,6 +23,22 @@ use crate::store::{LogEntry, Store};
 /// The one channel so far: `.eml` files in a folder.
 pub(crate) const OUTBOX: &str = "outbox";
 pub(crate) const SENDMAIL: &str = "sendmail";
+pub(crate) const SMTP: &str = "smtp";
+/// The environment variables an SMTP server's credentials come from (never the command line,
+/// where other users of the machine can read them).
+pub(crate) const SMTP_USER_VAR: &str = "ROLLCALL_SMTP_USER";
+pub(crate) const SMTP_PASSWORD_VAR: &str = "ROLLCALL_SMTP_PASSWORD";
+
+/// How `--via smtp` protects the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SmtpTls {
+    /// STARTTLS, or no delivery at all.
+    Required,
+    /// STARTTLS when the server offers it, plain text otherwise.
+    Opportunistic,
+    /// Plain text always (a trusted local relay).
+    None,
+}
 
 /// Test-only: the instant rollcall takes as now (ISO 8601), so a preview's Date and Message-ID
 /// and the log's times are the same on every run.
@@ -328,6 +344,81 @@ impl Channel for Sendmail {
         }
         written.with_context(|| format!("writing the message to {shown}"))?;
         Ok(shown)
+    }
+}
+
+/// `--via smtp`: each message sent to an SMTP server (`smtp://host[:port]`, port 25 by default)
+/// with lettre's client, STARTTLS as `--smtp-tls` says (rustls, Mozilla's roots), credentials
+/// from [`SMTP_USER_VAR`] and [`SMTP_PASSWORD_VAR`] when both are set. A refusal (a 5xx for the
+/// recipient, a connection that fails) is a failed delivery with the server's words.
+pub(crate) struct Smtp {
+    transport: lettre::SmtpTransport,
+    shown: String,
+}
+
+impl Smtp {
+    pub(crate) fn new(url: &str, tls: SmtpTls) -> Result<Smtp> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
+        let bad = || {
+            Failure::Usage(format!(
+                "--smtp-url {}: expected smtp://HOST or smtp://HOST:PORT",
+                crate::util::echo(url)
+            ))
+        };
+        let rest = url.strip_prefix("smtp://").ok_or_else(bad)?;
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() => (h, p.parse::<u16>().map_err(|_| bad())?),
+            None if !rest.is_empty() => (rest, 25),
+            _ => return Err(bad().into()),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+            return Err(bad().into());
+        }
+        let params =
+            || TlsParameters::new(host.to_string()).with_context(|| format!("TLS for {host}"));
+        let tls = match tls {
+            SmtpTls::Required => Tls::Required(params()?),
+            SmtpTls::Opportunistic => Tls::Opportunistic(params()?),
+            SmtpTls::None => Tls::None,
+        };
+        let mut builder = lettre::SmtpTransport::builder_dangerous(host)
+            .port(port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(30)));
+        if let (Ok(user), Ok(password)) = (
+            std::env::var(SMTP_USER_VAR),
+            std::env::var(SMTP_PASSWORD_VAR),
+        ) {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        Ok(Smtp {
+            transport: builder.build(),
+            shown: format!("smtp://{host}:{port}"),
+        })
+    }
+}
+
+impl Channel for Smtp {
+    fn name(&self) -> &'static str {
+        SMTP
+    }
+
+    fn deliver(&mut self, _: &Recipient, m: &Message, _: DateTime<Utc>) -> Result<String> {
+        use lettre::Transport;
+        let response = self
+            .transport
+            .send(m)
+            .map_err(|e| anyhow!("{}: {}", self.shown, crate::util::echo(&e.to_string())))?;
+        let said: Vec<&str> = response.message().collect();
+        Ok(format!(
+            "{} ({} {})",
+            self.shown,
+            response.code(),
+            crate::util::echo(&said.join(" "))
+        ))
     }
 }
 

@@ -5,10 +5,12 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{anyhow, Result};
 
 use super::Ctx;
-use crate::cli::{MessageArgs, RemindCommand, RemindPreviewArgs, RemindSendArgs, Via};
+use crate::cli::{MessageArgs, RemindCommand, RemindPreviewArgs, RemindSendArgs, SmtpTlsArg, Via};
 use crate::error::Failure;
 use crate::read::ReadRequest;
-use crate::remind::{self, Composer, Decision, Outbox, Recipient, SendOptions, Sendmail};
+use crate::remind::{
+    self, Composer, Decision, Outbox, Recipient, SendOptions, Sendmail, Smtp, SmtpTls,
+};
 use crate::report::Templates;
 use crate::store::Store;
 
@@ -109,20 +111,40 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         ))
         .into());
     }
-    let (mut channel, place): (Box<dyn remind::Channel>, String) = match a.via {
-        Via::Outbox => (
-            Box::new(Outbox {
-                dir: a.outbox.clone(),
-            }),
-            format!("outbox: {}", a.outbox.display()),
-        ),
-        Via::Sendmail => (
-            Box::new(Sendmail {
-                program: a.sendmail.clone(),
-            }),
-            format!("via {} -t -i", a.sendmail.display()),
-        ),
-    };
+    let (mut channel, place): (Box<dyn remind::Channel>, String) =
+        match a.via {
+            Via::Outbox => (
+                Box::new(Outbox {
+                    dir: a.outbox.clone(),
+                }),
+                format!("outbox: {}", a.outbox.display()),
+            ),
+            Via::Sendmail => (
+                Box::new(Sendmail {
+                    program: a.sendmail.clone(),
+                }),
+                format!("via {} -t -i", a.sendmail.display()),
+            ),
+            Via::Smtp => {
+                let url = a.smtp_url.as_deref().ok_or_else(|| {
+                    Failure::Usage("--via smtp needs --smtp-url smtp://HOST[:PORT]".into())
+                })?;
+                let tls = match a.smtp_tls {
+                    SmtpTlsArg::Required => SmtpTls::Required,
+                    SmtpTlsArg::Opportunistic => SmtpTls::Opportunistic,
+                    SmtpTlsArg::None => SmtpTls::None,
+                };
+                let credentials = std::env::var_os(remind::SMTP_USER_VAR).is_some()
+                    && std::env::var_os(remind::SMTP_PASSWORD_VAR).is_some();
+                if credentials && tls != SmtpTls::Required {
+                    note!(
+                    "warning: --smtp-tls {}: the SMTP password may cross the network unencrypted",
+                    if tls == SmtpTls::None { "none" } else { "opportunistic" }
+                );
+                }
+                (Box::new(Smtp::new(url, tls)?), format!("via {url}"))
+            }
+        };
     let store = Store::open_writer(&ctx.db, ctx.sql.clone(), wait, &mut |pid| {
         let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
         note!("waiting for another process{who} to close the database");

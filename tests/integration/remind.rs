@@ -672,3 +672,186 @@ fn sendmail_gets_each_message_and_its_refusal_is_a_logged_failure() {
         "{out:?}"
     );
 }
+
+/// A real SMTP server, Debian's python3-aiosmtpd, on a free port of 127.0.0.1: it keeps each
+/// message with its envelope and login, accepts the login `mailer` / `s3cret`, and refuses any
+/// message to cleo (550). Stopped when the returned process is dropped.
+fn smtp_server(env: &Env) -> (crate::common::process::Running, u16, std::path::PathBuf) {
+    use std::io::BufRead;
+    let python = "/usr/bin/python3";
+    let dir = env.path("smtp");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("server.py");
+    std::fs::write(
+        &script,
+        r#"import os, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+out, port = sys.argv[1], int(sys.argv[2])
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        n = len([f for f in os.listdir(out) if f.startswith('msg-')])
+        with open(os.path.join(out, f'msg-{n}.eml'), 'wb') as f:
+            f.write(envelope.original_content)
+        login = 'yes' if session.authenticated else 'no'
+        with open(os.path.join(out, f'env-{n}'), 'w') as f:
+            f.write(envelope.mail_from + '\n' + ','.join(envelope.rcpt_tos) + '\n' + login + '\n')
+        if any(r.startswith('cleo@') for r in envelope.rcpt_tos):
+            return '550 5.1.1 mailbox unavailable'
+        return '250 OK'
+def auth(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == b'mailer' and data.password == b's3cret'
+    with open(os.path.join(out, 'logins'), 'a') as f:
+        who = data.login.decode() if isinstance(data, LoginPassword) else '?'
+        f.write(mechanism + ' ' + who + ' ' + ('ok' if ok else 'refused') + '\n')
+    return AuthResult(success=ok, handled=False)
+c = Controller(Handler(), hostname='127.0.0.1', port=port, authenticator=auth, auth_require_tls=False)
+c.start()
+print('ready', flush=True)
+sys.stdin.read()
+c.stop()
+"#,
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = crate::common::process::spawn(
+        "aiosmtpd (apt-get install python3-aiosmtpd; .ci/run does)",
+        std::process::Command::new(python)
+            .arg(&script)
+            .arg(&dir)
+            .arg(port.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit()),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(
+        line.trim(),
+        "ready",
+        "aiosmtpd did not start (python3-aiosmtpd missing?)"
+    );
+    (child, port, dir)
+}
+
+/// `--via smtp` against a real SMTP server: credentials come from the environment, each message
+/// arrives whole (parsed back) with its envelope, a 550 for one recipient is a logged failure
+/// with the server's words while the others go, and `--smtp-tls required` delivers nothing to a
+/// server that offers no STARTTLS. A bad or missing `--smtp-url` is a usage error.
+#[test]
+#[ignore = "needs python3-aiosmtpd (apt-get install python3-aiosmtpd); .ci/run runs ignored tests"]
+fn smtp_delivers_to_a_real_server_and_its_refusal_is_a_logged_failure() {
+    let env = org();
+    let (_server, port, dir) = smtp_server(&env);
+    let url = format!("smtp://127.0.0.1:{port}");
+    let out = env
+        .cmd()
+        .env("ROLLCALL_TEST_NOW", NOW)
+        .env("ROLLCALL_SMTP_USER", "mailer")
+        .env("ROLLCALL_SMTP_PASSWORD", "s3cret")
+        .args(["remind", "send", "--status", "pending", "--via", "smtp"])
+        .args(["--smtp-url", &url, "--smtp-tls", "none", "--from", FROM])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 sent, 0 skipped, 1 failed"), "{stdout}");
+    assert!(stdout.contains("mailbox unavailable"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("may cross the network unencrypted"),
+        "a password over plain text is warned of: {out:?}"
+    );
+    let mut got = Vec::new();
+    for n in 0..3 {
+        let envelope = std::fs::read_to_string(dir.join(format!("env-{n}"))).unwrap();
+        let lines: Vec<&str> = envelope.lines().collect();
+        assert_eq!(lines[0], "it@acme.example", "MAIL FROM");
+        assert_eq!(lines[2], "yes", "the session logged in");
+        let m = parse(&dir.join(format!("msg-{n}.eml")));
+        let to = m
+            .to()
+            .unwrap()
+            .first()
+            .unwrap()
+            .address()
+            .unwrap()
+            .to_string();
+        assert_eq!(lines[1], to, "the envelope's recipient is the message's");
+        if to == "zoe@example.com" {
+            assert_eq!(
+                m.to().unwrap().first().unwrap().name(),
+                Some("Zoë Ångström")
+            );
+        }
+        got.push(to);
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        ["bob@example.com", "cleo@example.com", "zoe@example.com"]
+    );
+    let logins = std::fs::read_to_string(dir.join("logins")).unwrap();
+    assert!(
+        !logins.is_empty() && logins.lines().all(|l| l.ends_with(" mailer ok")),
+        "every login used the environment's credentials: {logins}"
+    );
+    assert_eq!(
+        log(&env),
+        [
+            "bob@example.com sent activate",
+            "cleo@example.com failed data",
+            "zoe@example.com sent setup",
+        ]
+    );
+    let sent = env.ok(&[
+        "query",
+        "SELECT count(*) FROM reminder_log WHERE channel = 'smtp' AND outcome = 'sent' AND message_id IS NOT NULL",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(sent.lines().nth(1), Some("2"), "{sent}");
+
+    // Required STARTTLS, and the server offers none: nothing is delivered, each one said.
+    let out = remind(
+        &env,
+        "2026-12-05T09:00:00Z",
+        &[
+            "send",
+            "cleo@example.com",
+            "--via",
+            "smtp",
+            "--smtp-url",
+            &url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        !dir.join("msg-3.eml").exists(),
+        "nothing went in plain text"
+    );
+    // A URL that is not smtp://HOST[:PORT], and none at all: usage errors, nothing sent.
+    for args in [
+        vec![
+            "send",
+            "cleo@example.com",
+            "--via",
+            "smtp",
+            "--smtp-url",
+            "http://x",
+        ],
+        vec!["send", "cleo@example.com", "--via", "smtp"],
+    ] {
+        let out = remind(&env, "2026-12-06T09:00:00Z", &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--smtp-url"),
+            "{out:?}"
+        );
+    }
+}
