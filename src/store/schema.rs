@@ -14,6 +14,7 @@ use crate::error::Failure;
 const MIGRATIONS: &[&str] = &[
     "migrations/002-schema-version.sql",
     "migrations/003-reminders.sql",
+    "migrations/004-license-worklist.sql",
 ];
 
 /// The schema this rollcall writes and reads.

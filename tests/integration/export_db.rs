@@ -62,8 +62,10 @@ fn expected_users() -> Value {
 const USERS_SQL: &str = "SELECT name, email, status, activity, hub, device_count, reminders_sent, \
      strftime(last_used, '%Y-%m-%dT%H:%M:%SZ') FROM users ORDER BY email";
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
     "device_records",
+    "license_seats",
+    "license_worklist",
     "notice_records",
     "reject_records",
     "reminder_log",
@@ -99,7 +101,7 @@ fn export_db_copies_every_table_and_view_and_leaves_the_source_alone() {
     assert_eq!(
         said,
         format!(
-            "wrote {}: a copy of {} (8 tables, 5 views, 1 snapshot) in DuckDB storage v1.4.0, which DuckDB 1.4.0 and later open\n",
+            "wrote {}: a copy of {} (10 tables, 5 views, 1 snapshot) in DuckDB storage v1.4.0, which DuckDB 1.4.0 and later open\n",
             out.display(),
             env.db().display()
         )
