@@ -65,6 +65,85 @@ pub(crate) enum Command {
     /// Setup reminder emails for Pending users: preview one, or send them (to an outbox).
     #[command(subcommand)]
     Remind(RemindCommand),
+    /// The license worklist: whom to assign a license to or reclaim one from, the admin's
+    /// decisions until a later snapshot confirms them, and the seats bought.
+    #[command(subcommand)]
+    Licenses(LicensesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicensesCommand {
+    /// Users without a license (to assign) and licensed users unused for longer than
+    /// --reclaim-after (to reclaim), each with why and the state of any decision for them.
+    Todo(LicensesTodoArgs),
+    /// Record an admin's decision to assign or reclaim the users' licenses in the worklist.
+    Mark(LicensesMarkArgs),
+    /// Every decision in the worklist: open, or done with the snapshot that confirmed it.
+    List(LicensesListArgs),
+    /// Record the number of seats bought as of a snapshot (summary shows assigned / seats).
+    Seats(LicensesSeatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicensesTodoArgs {
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// A licensed user last used longer ago than this many days before the as-of (e.g. 90d),
+    /// or never used, is a reclaim candidate.
+    #[arg(long, value_name = "DAYS", default_value = "90d")]
+    pub(crate) reclaim_after: String,
+    /// Output format: CSV has a `kind` column (assign or reclaim), JSON an array of each.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["assign", "reclaim"])))]
+pub(crate) struct LicensesMarkArgs {
+    /// The users' emails (case-insensitive).
+    #[arg(required = true, value_name = "EMAIL")]
+    pub(crate) emails: Vec<String>,
+    /// The admin will assign these users a license.
+    #[arg(long)]
+    pub(crate) assign: bool,
+    /// The admin will reclaim these users' licenses.
+    #[arg(long)]
+    pub(crate) reclaim: bool,
+    /// A note kept with each decision.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
+    /// The snapshot the decision is checked and marked against (default: the latest).
+    #[arg(long, value_name = "ID")]
+    pub(crate) snapshot: Option<i64>,
+    /// How long to wait for the database while another process has it open (as `ingest --wait`).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub(crate) wait: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicensesListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicensesSeatsArgs {
+    /// The number of seats bought.
+    #[arg(value_name = "N", value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    pub(crate) seats: i64,
+    /// The snapshot the count is for (default: the latest).
+    #[arg(long, value_name = "ID")]
+    pub(crate) snapshot: Option<i64>,
+    /// How long to wait for the database while another process has it open (as `ingest --wait`).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub(crate) wait: String,
 }
 
 // Parsed once per run: the size of the larger variant costs nothing worth a Box.

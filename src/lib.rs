@@ -16,6 +16,7 @@ mod email;
 mod error;
 mod export;
 mod ingest;
+mod licenses;
 mod model;
 mod output;
 mod overlay;

@@ -23,6 +23,7 @@ use crate::sql::{Param, Sql, Stmt};
 
 mod copy;
 pub(crate) mod handover;
+mod licenses;
 mod reminders;
 mod schema;
 mod staged;

@@ -24,6 +24,7 @@ mod export;
 mod export_db;
 mod filters;
 mod ingest;
+mod licenses;
 mod query;
 mod remind;
 mod report;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(a) => report::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),
         Command::Remind(c) => remind::run(&ctx, c),
+        Command::Licenses(c) => licenses::run(&ctx, c),
     }
 }
 

@@ -4,15 +4,22 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::{SummaryArgs, SummaryFormat};
+use crate::licenses::Seats;
 use crate::read::Summary;
 use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
     let (reader, filters) = ctx.filtered(&a.filters)?;
     let s = reader.summary(&filters)?;
+    let seats = reader.seats()?;
     let text = match a.format {
-        SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
-        SummaryFormat::Table => text(&s),
+        SummaryFormat::Json => {
+            // Seats only here: the server's and report's summaries do not show them yet.
+            let mut doc = serde_json::to_value(&s)?;
+            doc["seats"] = serde_json::to_value(&seats)?;
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        SummaryFormat::Table => text(&s, seats.as_ref()),
     };
     super::emit(None, &text)
 }
@@ -52,7 +59,7 @@ fn bar(percent: f64, width: usize) -> String {
 }
 
 /// The summary as the terminal shows it.
-fn text(s: &Summary) -> String {
+fn text(s: &Summary, seats: Option<&Seats>) -> String {
     let mut out = String::new();
     let label = s
         .snapshot
@@ -72,6 +79,19 @@ fn text(s: &Summary) -> String {
         thousands(s.matches),
         thousands(s.total)
     ));
+    if let Some(x) = seats {
+        // Above the funnel: seats are the organisation's, whatever the filters.
+        let at = out.rfind("\n\nFunnel\n").unwrap_or(out.len());
+        out.insert_str(
+            at,
+            &format!(
+                "\nSeats: {} of {} assigned ({:.1}%)",
+                thousands(x.assigned as u64),
+                thousands(x.seats as u64),
+                x.utilisation
+            ),
+        );
+    }
     for step in &s.funnel {
         out.push_str(&row(step.label, step.count, step.percent, ""));
     }

@@ -13,6 +13,7 @@ mod contract;
 mod export_db;
 mod handover;
 mod ingest;
+mod licenses;
 mod parquet;
 mod query;
 mod read;
