@@ -109,8 +109,15 @@ impl Reader {
         let Some(r) = g.rows.first() else {
             return Ok(None);
         };
-        let [seats, assigned] = g.columns(["seats", "assigned"], "licenses/seats.sql")?;
-        let (seats, assigned) = (int_of(&r[seats]), int_of(&r[assigned]));
+        let [seats] = g.columns(["seats"], "licenses/seats.sql")?;
+        let seats = int_of(&r[seats]);
+        // Counted only when seats are known: the count scans every user of the snapshot.
+        let a = self
+            .store()
+            .grid(&self.sql().stmt("licenses/assigned.sql", vec![])?)
+            .context("counting the licensed users (queries/licenses/assigned.sql)")?;
+        let [assigned] = a.columns(["assigned"], "licenses/assigned.sql")?;
+        let assigned = a.rows.first().map_or(0, |r| int_of(&r[assigned]));
         let utilisation = if seats == 0 {
             0.0
         } else {

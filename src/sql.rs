@@ -41,6 +41,7 @@ const BUILTIN: Builtin = embed!("queries":
     "licenses/mark.sql",
     "licenses/set_seats.sql",
     "licenses/seats.sql",
+    "licenses/assigned.sql",
     "session/params.sql",
     "session/params_table.sql",
     "session/view.sql",

@@ -1,5 +1,5 @@
--- The seats recorded for the read scope's snapshot and the users holding a license in it (all
--- of them: seats are the organisation's, whatever the filters). No row: seats unknown.
-SELECT s.seats, (SELECT count(*) FROM users WHERE license = 'assigned') AS assigned
+-- The seats recorded for the read scope's snapshot. No row: seats unknown (and the licensed users
+-- are not counted: a summary without seats scans nothing more).
+SELECT s.seats
 FROM license_seats s
 WHERE s.snapshot_id = (SELECT snapshot_id FROM params)

@@ -14,10 +14,18 @@ pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
     let seats = reader.seats()?;
     let text = match a.format {
         SummaryFormat::Json => {
-            // Seats only here: the server's and report's summaries do not show them yet.
-            let mut doc = serde_json::to_value(&s)?;
-            doc["seats"] = serde_json::to_value(&seats)?;
-            serde_json::to_string_pretty(&doc)? + "\n"
+            // Seats only here: the server's and report's summaries do not show them yet. The
+            // summary's own keys keep their order (a JSON value would sort them) and come first.
+            #[derive(serde::Serialize)]
+            struct WithSeats<'a> {
+                #[serde(flatten)]
+                summary: &'a Summary,
+                seats: Option<&'a Seats>,
+            }
+            serde_json::to_string_pretty(&WithSeats {
+                summary: &s,
+                seats: seats.as_ref(),
+            })? + "\n"
         }
         SummaryFormat::Table => text(&s, seats.as_ref()),
     };

@@ -862,3 +862,31 @@ fn a_queries_path_that_is_not_a_folder_is_a_usage_error() {
         assert!(!env.path("out.csv.manifest.json").exists(), "{err}");
     }
 }
+
+/// Regression: `summary --format json` keeps its keys in the order the summary has always
+/// written them (a JSON value would sort them alphabetically), with `seats` added last.
+#[test]
+fn summary_json_keeps_its_key_order() {
+    let (env, _) = crate::common::sample_org(30, 2);
+    let text = env.ok(&["summary", "--format", "json"]);
+    let top: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  \"") && !l.starts_with("   "))
+        .map(|l| l.trim_start().split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "snapshot",
+            "as_of",
+            "window_days",
+            "filters",
+            "total",
+            "matches",
+            "funnel",
+            "facets",
+            "quality",
+            "seats"
+        ]
+    );
+}
