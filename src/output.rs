@@ -92,6 +92,15 @@ impl Grid {
     }
 }
 
+/// The width a table written to `out` fits: unlimited for a file (`-o`), else the terminal's.
+pub(crate) fn width_for(out: Option<&std::path::Path>) -> Option<usize> {
+    if out.is_some() {
+        None
+    } else {
+        terminal_width()
+    }
+}
+
 /// The width tables fit: the terminal's, else `$COLUMNS`, else unlimited (pipes get whole values).
 pub(crate) fn terminal_width() -> Option<usize> {
     use std::io::IsTerminal;

@@ -54,11 +54,7 @@ fn todo(ctx: &Ctx, a: LicensesTodoArgs) -> Result<()> {
     let out = a.output.as_deref();
     match a.format {
         ListFormat::Table => {
-            let width = if out.is_some() {
-                None
-            } else {
-                output::terminal_width()
-            };
+            let width = output::width_for(out);
             let mut text = format!("To assign ({})\n", assign.rows.len());
             if !assign.rows.is_empty() {
                 text.push_str(&output::table(&assign, width));
@@ -137,11 +133,7 @@ fn list(ctx: &Ctx, a: LicensesListArgs) -> Result<()> {
     let out = a.output.as_deref();
     match a.format {
         ListFormat::Table => {
-            let width = if out.is_some() {
-                None
-            } else {
-                output::terminal_width()
-            };
+            let width = output::width_for(out);
             let state = g.headers.iter().position(|h| h == "state");
             let open = g
                 .rows

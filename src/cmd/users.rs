@@ -23,11 +23,7 @@ pub(super) fn run(ctx: &Ctx, a: UsersArgs) -> Result<()> {
     let out = a.output.as_deref();
     match a.format {
         UsersFormat::Table => {
-            let width = if out.is_some() {
-                None
-            } else {
-                output::terminal_width()
-            };
+            let width = output::width_for(out);
             super::emit(
                 out,
                 &format!("{}{line}\n", output::table(&page.grid, width)),
