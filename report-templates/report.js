@@ -1067,6 +1067,7 @@
       sec.appendChild(el('h3', null, 'No License'));
       sec.appendChild(el('p', null, 'This user has no Enpass license, so they cannot start using Enpass and receive no onboarding reminders.'));
       sec.appendChild(el('p', null, 'To assign one in the Enpass Admin Console: Users → select this user → Assign License.'));
+      sec.appendChild(licenseActions(i));
       frag.appendChild(sec);
     } else if (status === 'pending') {
       frag.appendChild(el('h3', null, 'Onboarding progress'));
@@ -1083,7 +1084,8 @@
         ol.appendChild(li);
       });
       frag.appendChild(ol);
-      frag.appendChild(el('p', null, 'Reminder emails sent: ' + reminders(i)));
+      frag.appendChild(el('p', 'reminders-sent', 'Reminder emails sent: ' + reminders(i)));
+      frag.appendChild(reminderActions(i));
     }
     if (status === 'using' || ndev > 0) {
       frag.appendChild(el('h3', null, 'Devices (' + thousands(ndev) + ')'));
@@ -1317,6 +1319,7 @@
       syncBars();
       syncCards();
       syncPager();
+      syncRemindPage();
       if (activePos >= viewLen) activePos = Math.max(0, viewLen - 1);
       render(true);
     }, function (err) {
@@ -1431,6 +1434,250 @@
         if (v !== '' && (!shown || had[k])) parts.push(k + '=' + enc(v));
       });
       location.assign(location.pathname + (parts.length ? '?' + parts.join('&') : ''));
+    });
+  }
+
+  // ---------------------------------------------------------------- reminders and licenses
+  // A pending user's Email Preview and Send Reminder, a user without a license's Assign
+  // License. Served, they are the server's routes (POST for the two that change something);
+  // the static page cannot send or record anything, so it shows the preview it can make and
+  // the command that does the rest.
+  var MAIL = !SERVED && data.mail && typeof data.mail === 'object' ? data.mail : null;
+  var ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;', '/': '&#x2f;' };
+  function htmlEscape(s) { return String(s).replace(/[&<>"'\/]/g, function (c) { return ESC[c]; }); }
+  // One shell word, quoted only when it needs it.
+  function shellWord(s) { return /^[A-Za-z0-9@%_+=:,.\/-]+$/.test(s) ? s : "'" + String(s).replace(/'/g, "'\\''") + "'"; }
+  function emailOf(i) { return typeof emails[i] === 'string' ? emails[i] : ''; }
+  // The stage a reminder is about: the first not known to be done (src/remind.rs, Stage::next).
+  function nextStage(i) {
+    var keys = ['activate', 'setup', 'data'];
+    for (var k = 0; k < 3; k++) {
+      var d = STAGES[k][1][i];
+      if (!(d === 1 || d === true)) return keys[k];
+    }
+    return 'data';
+  }
+  // The static page's preview: the stage's rendering with the user's greeting and address put
+  // in (src/report.rs, MailPreview), or null when only the CLI can render it exactly.
+  function staticPreview(i) {
+    if (!MAIL || MAIL.exact !== true || !MAIL.stages) return null;
+    var parts = MAIL.stages[nextStage(i)];
+    if (!parts) return null;
+    var em = emailOf(i);
+    var nm = names[i];
+    var greet = hasText(nm) && nm.trim() !== '' ? nm : em.split('@')[0];
+    function fill(text, name, email) { return String(text).split(MAIL.name_token).join(name).split(MAIL.email_token).join(email); }
+    return {
+      from: MAIL.from,
+      to: hasText(nm) && nm.trim() !== '' ? nm + ' <' + em + '>' : em,
+      subject: fill(parts.subject, greet, em).split(/\s+/).filter(Boolean).join(' '),
+      text: fill(parts.text, greet, em),
+      html: fill(parts.html, htmlEscape(greet), htmlEscape(em))
+    };
+  }
+  function previewView(p) {
+    var box = el('div', 'mail-preview');
+    var dl = el('dl', 'kv');
+    kv(dl, 'From', p.from || '');
+    kv(dl, 'To', p.to || '');
+    kv(dl, 'Subject', p.subject || '');
+    box.appendChild(dl);
+    box.appendChild(el('pre', 'mail-text', p.text || ''));
+    var html = el('details', 'mail-html');
+    html.appendChild(el('summary', null, 'HTML part (source)'));
+    html.appendChild(el('pre', null, p.html || ''));
+    box.appendChild(html);
+    return box;
+  }
+  function commandLine(words) {
+    var p = el('p', 'command');
+    p.appendChild(doc.createTextNode('Run: '));
+    p.appendChild(el('code', null, words.map(shellWord).join(' ')));
+    return p;
+  }
+  // POST to a state-changing route; resolves with { ok, status, body } (a refusal's body too).
+  function postJSON(url) {
+    return fetch(url, { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+      return r.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (err) { body = null; }
+        return { ok: r.ok, status: r.status, body: body || {} };
+      });
+    });
+  }
+  function errorText(res) { return res.body && typeof res.body.error === 'string' ? res.body.error : 'HTTP ' + res.status; }
+  // A detail's user read again (the reminders count, the list's row) after a change.
+  function refreshUser(email) {
+    getJSON(API + 'user?email=' + enc(email) + fixedQuery()).then(function (d) {
+      var i = addDetail(d);
+      if (dlg && dlg.open && state.user !== null && state.user.toLowerCase() === String(d.email).toLowerCase()) {
+        var keep = dBody.querySelector('.action-status');
+        var said = keep ? keep.textContent : '';
+        fillDetails(i);
+        var again = dBody.querySelector('.action-status');
+        if (again) again.textContent = said;
+      }
+      load();
+    }, function () { load(); });
+  }
+
+  function reminderActions(i) {
+    var em = emailOf(i);
+    var box = el('div', 'actions');
+    var out = el('div', 'preview-slot');
+    var status = el('p', 'action-status');
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    if (SERVED) {
+      var bar = el('div', 'action-bar');
+      var pv = el('button', 'btn', 'Email preview');
+      pv.type = 'button';
+      pv.setAttribute('aria-expanded', 'false');
+      var send = el('button', 'btn primary', 'Send reminder');
+      send.type = 'button';
+      pv.addEventListener('click', function () {
+        if (pv.getAttribute('aria-expanded') === 'true') {
+          out.replaceChildren();
+          pv.setAttribute('aria-expanded', 'false');
+          return;
+        }
+        pv.disabled = true;
+        getJSON(API + 'remind/preview?email=' + enc(em) + fixedQuery()).then(function (p) {
+          out.replaceChildren(previewView(p));
+          pv.setAttribute('aria-expanded', 'true');
+          pv.disabled = false;
+        }, function (err) {
+          status.textContent = 'No preview: ' + (err && err.message ? err.message : String(err));
+          pv.disabled = false;
+        });
+      });
+      function sendNow(force) {
+        send.disabled = true;
+        status.textContent = 'Sending…';
+        postJSON(API + 'remind?email=' + enc(em) + (force ? '&force=1' : '') + fixedQuery()).then(function (res) {
+          send.disabled = false;
+          var r = res.body && Array.isArray(res.body.results) ? res.body.results[0] : null;
+          if (!res.ok && !r) { status.textContent = 'Not sent: ' + errorText(res); return; }
+          if (r && r.outcome === 'sent') {
+            status.textContent = 'Sent (' + res.body.via + '). Logged in reminder_log.';
+            refreshUser(em);
+          } else if (r && r.outcome === 'skipped') {
+            status.textContent = 'Not sent: ' + r.line.replace(/^skipped\s+\S+:\s*/, '');
+            if (!force && /min-interval/.test(r.line)) {
+              var again = el('button', 'btn', 'Send anyway');
+              again.type = 'button';
+              again.addEventListener('click', function () { again.remove(); sendNow(true); });
+              status.appendChild(doc.createTextNode(' '));
+              status.appendChild(again);
+            }
+          } else {
+            status.textContent = 'Failed: ' + (r ? r.line.replace(/^failed\s+\S+:\s*/, '') : errorText(res)) + ' (logged)';
+            refreshUser(em);
+          }
+        }, function (err) {
+          send.disabled = false;
+          status.textContent = 'Not sent: ' + (err && err.message ? err.message : String(err));
+        });
+      }
+      send.addEventListener('click', function () { sendNow(false); });
+      bar.appendChild(pv);
+      bar.appendChild(send);
+      box.appendChild(bar);
+      box.appendChild(status);
+      box.appendChild(out);
+      return box;
+    }
+    var p = staticPreview(i);
+    var det = el('details', 'mail');
+    det.appendChild(el('summary', null, 'Email preview'));
+    if (p) {
+      det.appendChild(previewView(p));
+    } else {
+      det.appendChild(el('p', null, 'The reminder templates in use cannot be previewed here exactly.'));
+      det.appendChild(commandLine(['rollcall', 'remind', 'preview', em]));
+    }
+    box.appendChild(det);
+    box.appendChild(el('p', null, 'This page cannot send email. To send this reminder (logged, and skipped if one went out within a day):'));
+    box.appendChild(commandLine(['rollcall', 'remind', 'send', em]));
+    return box;
+  }
+
+  function licenseActions(i) {
+    var em = emailOf(i);
+    var box = el('div', 'actions');
+    if (!SERVED) {
+      box.appendChild(el('p', null, 'To put this user on the license worklist (open until a later snapshot shows the license):'));
+      box.appendChild(commandLine(['rollcall', 'licenses', 'mark', em, '--assign']));
+      return box;
+    }
+    var status = el('p', 'action-status');
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    var b = el('button', 'btn primary', 'Assign license');
+    b.type = 'button';
+    b.addEventListener('click', function () {
+      b.disabled = true;
+      status.textContent = 'Recording…';
+      postJSON(API + 'worklist/mark?action=assign&email=' + enc(em) + fixedQuery()).then(function (res) {
+        if (!res.ok) {
+          b.disabled = false;
+          status.textContent = 'Not recorded: ' + errorText(res);
+          return;
+        }
+        status.textContent = 'Added to the license worklist: open until a later snapshot shows the license. Assign it in the Enpass Admin Console. ';
+        var a = el('a', null, 'Open the worklist');
+        a.href = '/worklist';
+        status.appendChild(a);
+      }, function (err) {
+        b.disabled = false;
+        status.textContent = 'Not recorded: ' + (err && err.message ? err.message : String(err));
+      });
+    });
+    var bar = el('div', 'action-bar');
+    bar.appendChild(b);
+    box.appendChild(bar);
+    box.appendChild(status);
+    return box;
+  }
+
+  // Served: "remind selected" sends the pending users of the page shown (narrow the list with
+  // search and filters to choose them; a page holds 50, the most one request sends).
+  var remindPage = byId('remind-page');
+  var remindPageStatus = byId('remind-page-status');
+  function pagePending() {
+    var out = [];
+    for (var p = 0; p < viewLen; p++) {
+      var i = view[p];
+      if (slug(ST, i) === 'pending' && emailOf(i) !== '') out.push(emailOf(i));
+    }
+    return out;
+  }
+  function syncRemindPage() {
+    if (!remindPage) return;
+    var n = SERVED ? pagePending().length : 0;
+    remindPage.hidden = !SERVED;
+    remindPage.disabled = n === 0;
+    remindPage.textContent = n === 0
+      ? 'No pending users on this page to remind'
+      : 'Send reminders to the ' + (n === 1 ? 'pending user' : n + ' pending users') + ' on this page';
+  }
+  if (remindPage && SERVED) {
+    remindPage.addEventListener('click', function () {
+      var list = pagePending();
+      if (list.length === 0) return;
+      if (!window.confirm('Send a setup reminder to ' + list.length + ' pending user' + (list.length === 1 ? '' : 's') + ' on this page? Anyone reminded recently is skipped.')) return;
+      remindPage.disabled = true;
+      remindPageStatus.textContent = 'Sending ' + list.length + '…';
+      postJSON(API + 'remind?' + list.map(function (e) { return 'email=' + enc(e); }).join('&') + fixedQuery()).then(function (res) {
+        var b = res.body || {};
+        remindPageStatus.textContent = typeof b.sent === 'number'
+          ? b.sent + ' sent, ' + b.skipped + ' skipped, ' + b.failed + ' failed (' + b.via + ').'
+          : 'Not sent: ' + errorText(res);
+        load();
+      }, function (err) {
+        remindPageStatus.textContent = 'Not sent: ' + (err && err.message ? err.message : String(err));
+        syncRemindPage();
+      });
     });
   }
 

@@ -157,9 +157,10 @@ pub(crate) enum RemindCommand {
     Send(RemindSendArgs),
 }
 
-/// What every reminder is made of.
+/// Who reminders come from and on whose behalf (`remind`, and the Email Preview of `report` and
+/// `serve`).
 #[derive(Debug, Args, Clone)]
-pub(crate) struct MessageArgs {
+pub(crate) struct SenderArgs {
     /// The organisation's name, as the messages say it.
     #[arg(
         long,
@@ -176,6 +177,13 @@ pub(crate) struct MessageArgs {
         default_value = "rollcall@localhost"
     )]
     pub(crate) from: String,
+}
+
+/// What every reminder is made of.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct MessageArgs {
+    #[command(flatten)]
+    pub(crate) sender: SenderArgs,
     /// A folder of templates overriding the built-in report-templates/ (email/STAGE.subject.j2,
     /// email/STAGE.txt.j2, email/STAGE.html.j2 for STAGE activate, setup or data).
     #[arg(long, value_name = "DIR")]
@@ -215,14 +223,9 @@ pub(crate) enum SmtpTlsArg {
     None,
 }
 
-#[derive(Debug, Args)]
-pub(crate) struct RemindSendArgs {
-    /// The users' emails; or select them with the filters instead.
-    pub(crate) emails: Vec<String>,
-    #[command(flatten)]
-    pub(crate) filters: FilterArgs,
-    #[command(flatten)]
-    pub(crate) message: MessageArgs,
+/// Where reminders go (`remind send`, and `serve`'s Send Reminder).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DeliveryArgs {
     /// Where the messages go.
     #[arg(long, value_enum, default_value = "outbox")]
     pub(crate) via: Via,
@@ -240,6 +243,18 @@ pub(crate) struct RemindSendArgs {
     /// server offers it) or none (plain text, for a trusted local relay).
     #[arg(long, value_enum, default_value = "required")]
     pub(crate) smtp_tls: SmtpTlsArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RemindSendArgs {
+    /// The users' emails; or select them with the filters instead.
+    pub(crate) emails: Vec<String>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    #[command(flatten)]
+    pub(crate) message: MessageArgs,
+    #[command(flatten)]
+    pub(crate) delivery: DeliveryArgs,
     /// Say who would be sent what and who skipped; write and log nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
@@ -547,6 +562,8 @@ pub(crate) struct ReportArgs {
     /// A folder of templates overriding the built-in report-templates/ (missing files fall back).
     #[arg(long, value_name = "DIR")]
     pub(crate) templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sender: SenderArgs,
 }
 
 #[derive(Debug, Args)]
@@ -585,6 +602,14 @@ pub(crate) struct ServeArgs {
     /// A folder of templates overriding the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub(crate) templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sender: SenderArgs,
+    #[command(flatten)]
+    pub(crate) delivery: DeliveryArgs,
+    /// Send Reminder skips a user whom rollcall reminded within this long (the page offers
+    /// to send anyway).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub(crate) min_interval: String,
 }
 
 #[cfg(test)]

@@ -190,16 +190,12 @@ impl Composer {
             .map_err(|e| anyhow!("report-templates/{file}: {e:#}"))
     }
 
-    /// The reminder for `r` about their next stage, dated `at`.
-    pub(crate) fn compose(&self, r: &Recipient, at: DateTime<Utc>) -> Result<Message> {
+    /// What the reminder for `r` says: its subject and both bodies, rendered from the stage's
+    /// templates.
+    pub(crate) fn parts(&self, r: &Recipient) -> Result<Parts> {
         let stage = r.stage.name();
-        let greeting = r
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| r.email.split('@').next().unwrap_or_default().to_string());
         let mut ctx = minijinja::context! {
-            name => greeting,
+            name => greeting(r.name.as_deref(), &r.email),
             email => r.email,
             org => self.org,
             stage => stage,
@@ -213,6 +209,26 @@ impl Composer {
         ctx = minijinja::context! { subject => subject, ..ctx };
         let text = self.render(&format!("email/{stage}.txt.j2"), &ctx)?;
         let html = self.render(&format!("email/{stage}.html.j2"), &ctx)?;
+        Ok(Parts {
+            subject,
+            text,
+            html,
+        })
+    }
+
+    /// The sender, as the From header shows it.
+    pub(crate) fn from(&self) -> String {
+        self.from.to_string()
+    }
+
+    /// The reminder for `r` about their next stage, dated `at`.
+    pub(crate) fn compose(&self, r: &Recipient, at: DateTime<Utc>) -> Result<Message> {
+        let stage = r.stage.name();
+        let Parts {
+            subject,
+            text,
+            html,
+        } = self.parts(r)?;
         let address: Address = r
             .email
             .parse()
@@ -244,6 +260,23 @@ impl Composer {
     }
 }
 
+/// A reminder's words, before they become a message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Parts {
+    pub(crate) subject: String,
+    pub(crate) text: String,
+    pub(crate) html: String,
+}
+
+/// How a reminder greets its user: their name, or their address's local part when the export
+/// has no name.
+pub(crate) fn greeting(name: Option<&str>, email: &str) -> String {
+    match name {
+        Some(n) if !n.trim().is_empty() => n.to_string(),
+        _ => email.split('@').next().unwrap_or_default().to_string(),
+    }
+}
+
 /// The Message-ID header's value.
 pub(crate) fn message_id(m: &Message) -> Option<String> {
     m.headers()
@@ -256,6 +289,42 @@ pub(crate) trait Channel {
     fn name(&self) -> &'static str;
     /// Delivers one message; returns where it went.
     fn deliver(&mut self, r: &Recipient, m: &Message, at: DateTime<Utc>) -> Result<String>;
+}
+
+/// Where messages go, as configured (the CLI's `remind send` and `serve` build it from their
+/// flags); [`channel`](Delivery::channel) makes the channel for one send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Outbox(PathBuf),
+    Sendmail(PathBuf),
+    Smtp { url: String, tls: SmtpTls },
+}
+
+impl Delivery {
+    /// Whether credentials would cross the network in plain text (SMTP with credentials set
+    /// and STARTTLS not required): the caller warns.
+    pub(crate) fn exposes_password(&self) -> bool {
+        matches!(self, Delivery::Smtp { tls, .. } if *tls != SmtpTls::Required)
+            && std::env::var_os(SMTP_USER_VAR).is_some()
+            && std::env::var_os(SMTP_PASSWORD_VAR).is_some()
+    }
+
+    /// The channel, and where it delivers in words ("outbox: DIR", "via URL").
+    pub(crate) fn channel(&self) -> Result<(Box<dyn Channel + Send>, String)> {
+        Ok(match self {
+            Delivery::Outbox(dir) => (
+                Box::new(Outbox { dir: dir.clone() }),
+                format!("outbox: {}", dir.display()),
+            ),
+            Delivery::Sendmail(program) => (
+                Box::new(Sendmail {
+                    program: program.clone(),
+                }),
+                format!("via {} -t -i", program.display()),
+            ),
+            Delivery::Smtp { url, tls } => (Box::new(Smtp::new(url, *tls)?), format!("via {url}")),
+        })
+    }
 }
 
 /// `--via outbox`: one `.eml` file per message.
@@ -292,7 +361,15 @@ impl Channel for Outbox {
     }
 
     fn deliver(&mut self, r: &Recipient, m: &Message, at: DateTime<Utc>) -> Result<String> {
-        let path = self.file(r, at);
+        // Two messages to one user in the same microsecond (a forced resend under a fixed
+        // clock) get "-2", "-3"…: a message never replaces another.
+        let first = self.file(r, at);
+        let mut path = first.clone();
+        let mut n = 1;
+        while path.exists() && n < 1000 {
+            n += 1;
+            path = first.with_extension(format!("{n}.eml"));
+        }
         write_new(&path, &m.formatted()).with_context(|| format!("writing {}", path.display()))?;
         Ok(path.display().to_string())
     }
@@ -437,6 +514,26 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// What became of one recipient of a send, as it happens.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Attempt {
+    pub(crate) email: String,
+    /// sent | skipped | failed, as `reminder_log.outcome`.
+    pub(crate) outcome: &'static str,
+    /// What `remind send` prints of it.
+    pub(crate) line: String,
+}
+
+impl Attempt {
+    fn of(r: &Recipient, outcome: &'static str, line: String) -> Attempt {
+        Attempt {
+            email: r.email.clone(),
+            outcome,
+            line,
+        }
+    }
+}
+
 /// How a send decides and behaves.
 #[derive(Debug, Clone)]
 pub(crate) struct SendOptions {
@@ -502,7 +599,7 @@ pub(crate) fn send(
     composer: &Composer,
     channel: &mut dyn Channel,
     opts: &SendOptions,
-    say: &mut dyn FnMut(String),
+    say: &mut dyn FnMut(Attempt),
 ) -> Result<Tally> {
     let stop_after: Option<u64> = std::env::var(TEST_STOP_AFTER)
         .ok()
@@ -526,7 +623,11 @@ pub(crate) fn send(
     let mut skips = Vec::new();
     for r in recipients.iter().filter(|r| !r.pending()) {
         let reason = r.not_pending();
-        say(format!("skipped {}: {reason}", r.email));
+        say(Attempt::of(
+            r,
+            "skipped",
+            format!("skipped {}: {reason}", r.email),
+        ));
         skips.push(entry(r, at, "skipped", Some(reason)));
     }
     tally.skipped += skips.len() as u64;
@@ -534,7 +635,11 @@ pub(crate) fn send(
     for r in recipients.iter().filter(|r| r.pending()) {
         let at = now()?;
         if let Decision::Skip(reason) = decide(r, store.last_reminded(&r.email_key)?, at, opts) {
-            say(format!("skipped {}: {reason}", r.email));
+            say(Attempt::of(
+                r,
+                "skipped",
+                format!("skipped {}: {reason}", r.email),
+            ));
             store.log_reminders(&[entry(r, at, "skipped", Some(reason))])?;
             tally.skipped += 1;
             continue;
@@ -546,17 +651,21 @@ pub(crate) fn send(
         });
         match delivered {
             Ok(destination) => {
-                say(format!(
-                    "sent    {} ({}): {destination}",
-                    r.email,
-                    r.stage.name()
+                say(Attempt::of(
+                    r,
+                    "sent",
+                    format!("sent    {} ({}): {destination}", r.email, r.stage.name()),
                 ));
                 e.destination = Some(destination);
                 tally.sent += 1;
             }
             Err(err) => {
                 let reason = crate::store::one_line(&format!("{err:#}"));
-                say(format!("failed  {}: {reason}", r.email));
+                say(Attempt::of(
+                    r,
+                    "failed",
+                    format!("failed  {}: {reason}", r.email),
+                ));
                 e.outcome = "failed";
                 e.reason = Some(reason);
                 tally.failed += 1;

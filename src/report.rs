@@ -27,6 +27,7 @@ use crate::output::Cell;
 use crate::overlay::{embed, Builtin, Overlay};
 use crate::pack::{self, Body, Bytes, Ints, Strs};
 use crate::read::{Listing, Reader, Sort, Summary};
+use crate::remind;
 use crate::sql::Stmt;
 use crate::store::cells;
 
@@ -222,10 +223,86 @@ struct PageData {
     d: Value,
     platforms: Vec<String>,
     versions: Vec<String>,
+    /// The static page's Email Preview (the served page asks `/api/remind/preview`).
+    mail: Option<MailPreview>,
+}
+
+/// What the static page needs to preview a pending user's reminder: each stage's subject and
+/// bodies rendered with [`NAME_TOKEN`] and [`EMAIL_TOKEN`] in place of the user's greeting and
+/// address, which the page fills in (HTML-escaped as minijinja escapes, in the HTML body).
+/// Made only when the templates use both verbatim (checked by rendering again with other
+/// values); otherwise `exact` is false and the page points to `rollcall remind preview`.
+#[derive(Debug, Serialize)]
+pub(crate) struct MailPreview {
+    exact: bool,
+    from: String,
+    name_token: &'static str,
+    email_token: &'static str,
+    stages: BTreeMap<&'static str, remind::Parts>,
+}
+
+const NAME_TOKEN: &str = "\u{e000}name\u{e001}";
+const EMAIL_TOKEN: &str = "\u{e000}email\u{e001}";
+
+impl MailPreview {
+    pub(crate) fn of(composer: &remind::Composer) -> Result<MailPreview> {
+        // Values that HTML escaping changes, so a template that escapes differently or
+        // transforms the value (`|upper`, `|truncate`) shows as inexact.
+        let (alt_name, alt_email) = ("O'Brien & <Co/Ltd> \"Zoë\"", "o'b&x@exa/mple.com");
+        let html = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#x27;")
+                .replace('/', "&#x2f;")
+        };
+        let mut exact = true;
+        let mut stages = BTreeMap::new();
+        for stage in [
+            remind::Stage::Activate,
+            remind::Stage::Setup,
+            remind::Stage::Data,
+        ] {
+            let who = |name: &str, email: &str| remind::Recipient {
+                name: Some(name.to_string()),
+                email: email.to_string(),
+                email_key: email.to_string(),
+                status: "pending".to_string(),
+                stage,
+            };
+            let tokens = composer.parts(&who(NAME_TOKEN, EMAIL_TOKEN))?;
+            let other = composer.parts(&who(alt_name, alt_email))?;
+            let fill = |s: &str, name: &str, email: &str| {
+                s.replace(NAME_TOKEN, name).replace(EMAIL_TOKEN, email)
+            };
+            exact &= fill(&tokens.subject, alt_name, alt_email)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                == other.subject
+                && fill(&tokens.text, alt_name, alt_email) == other.text
+                && fill(&tokens.html, &html(alt_name), &html(alt_email)) == other.html;
+            stages.insert(stage.name(), tokens);
+        }
+        Ok(MailPreview {
+            exact,
+            from: composer.from(),
+            name_token: NAME_TOKEN,
+            email_token: EMAIL_TOKEN,
+            stages: if exact { stages } else { BTreeMap::new() },
+        })
+    }
 }
 
 /// Reads what the report needs for a scope and filter set.
-fn gather(reader: &Reader, filters: &FilterSet, title: &str, rows: Rows) -> Result<ReportData> {
+fn gather(
+    reader: &Reader,
+    filters: &FilterSet,
+    title: &str,
+    rows: Rows,
+    mail: Option<MailPreview>,
+) -> Result<ReportData> {
     let timer = crate::util::Timer::start();
     let scope = reader.scope();
     let mut summary = reader.summary(filters)?;
@@ -267,6 +344,7 @@ fn gather(reader: &Reader, filters: &FilterSet, title: &str, rows: Rows) -> Resu
         inputs: reader.inputs()?,
     };
     data.meta = Some(meta.clone());
+    data.mail = mail;
     let gz = body.finish(&data, GZIP_LEVEL)?;
     timer.lap("report: data compressed");
     let packed = pack::base64(&gz);
@@ -684,6 +762,7 @@ impl PageData {
             d,
             platforms: Vec::new(),
             versions: Vec::new(),
+            mail: None,
         })
     }
 }
@@ -774,7 +853,7 @@ pub(crate) fn console(
     snapshots: Vec<SnapshotInfo>,
 ) -> Result<String> {
     render(
-        gather(reader, filters, title, Rows::Served { snapshots })?,
+        gather(reader, filters, title, Rows::Served { snapshots }, None)?,
         templates,
     )
 }
@@ -801,6 +880,13 @@ pub(crate) enum SidePage<'a> {
         total: u64,
         offset: u64,
         limit: u64,
+    },
+    /// The license worklist: every decision (as `licenses list` shows them, as text), and how
+    /// many are open.
+    Worklist {
+        headers: &'a [String],
+        rows: &'a [Vec<String>],
+        open: usize,
     },
 }
 
@@ -847,6 +933,15 @@ pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) 
             rejects => J::from_serialize(rejects),
             total, offset, limit,
         },
+        SidePage::Worklist {
+            headers,
+            rows,
+            open,
+        } => minijinja::context! {
+            title, csp, css => J::from_safe_string(css.clone()),
+            page => "worklist",
+            headers, rows, open,
+        },
     };
     let body = tmpl
         .render(ctx)
@@ -873,11 +968,13 @@ pub(crate) fn write(
     filters: &FilterSet,
     title: &str,
     templates: &Templates,
+    composer: &remind::Composer,
     out: &Path,
 ) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
     let timer = crate::util::Timer::start();
-    let data = gather(reader, filters, title, Rows::Embedded)?;
+    let mail = MailPreview::of(composer)?;
+    let data = gather(reader, filters, title, Rows::Embedded, Some(mail))?;
     let embedded = data.meta.embedded_rows;
     let html = render(data, templates)?;
     timer.lap("report: rendered");

@@ -5,12 +5,12 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{anyhow, Result};
 
 use super::Ctx;
-use crate::cli::{MessageArgs, RemindCommand, RemindPreviewArgs, RemindSendArgs, SmtpTlsArg, Via};
+use crate::cli::{
+    DeliveryArgs, MessageArgs, RemindCommand, RemindPreviewArgs, RemindSendArgs, SmtpTlsArg, Via,
+};
 use crate::error::Failure;
 use crate::read::ReadRequest;
-use crate::remind::{
-    self, Composer, Decision, Outbox, Recipient, SendOptions, Sendmail, Smtp, SmtpTls,
-};
+use crate::remind::{self, Composer, Decision, Delivery, Recipient, SendOptions, SmtpTls};
 use crate::report::Templates;
 use crate::store::Store;
 
@@ -25,7 +25,11 @@ pub(super) fn run(ctx: &Ctx, c: RemindCommand) -> Result<()> {
 }
 
 fn composer(m: &MessageArgs) -> Result<Composer> {
-    Composer::new(&Templates::new(m.templates.clone())?, &m.org, &m.from)
+    Composer::new(
+        &Templates::new(m.templates.clone())?,
+        &m.sender.org,
+        &m.sender.from,
+    )
 }
 
 fn preview(ctx: &Ctx, a: RemindPreviewArgs) -> Result<()> {
@@ -111,40 +115,11 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         ))
         .into());
     }
-    let (mut channel, place): (Box<dyn remind::Channel>, String) =
-        match a.via {
-            Via::Outbox => (
-                Box::new(Outbox {
-                    dir: a.outbox.clone(),
-                }),
-                format!("outbox: {}", a.outbox.display()),
-            ),
-            Via::Sendmail => (
-                Box::new(Sendmail {
-                    program: a.sendmail.clone(),
-                }),
-                format!("via {} -t -i", a.sendmail.display()),
-            ),
-            Via::Smtp => {
-                let url = a.smtp_url.as_deref().ok_or_else(|| {
-                    Failure::Usage("--via smtp needs --smtp-url smtp://HOST[:PORT]".into())
-                })?;
-                let tls = match a.smtp_tls {
-                    SmtpTlsArg::Required => SmtpTls::Required,
-                    SmtpTlsArg::Opportunistic => SmtpTls::Opportunistic,
-                    SmtpTlsArg::None => SmtpTls::None,
-                };
-                let credentials = std::env::var_os(remind::SMTP_USER_VAR).is_some()
-                    && std::env::var_os(remind::SMTP_PASSWORD_VAR).is_some();
-                if credentials && tls != SmtpTls::Required {
-                    note!(
-                    "warning: --smtp-tls {}: the SMTP password may cross the network unencrypted",
-                    if tls == SmtpTls::None { "none" } else { "opportunistic" }
-                );
-                }
-                (Box::new(Smtp::new(url, tls)?), format!("via {url}"))
-            }
-        };
+    let delivery = delivery(&a.delivery)?;
+    if delivery.exposes_password() {
+        note!("warning: --smtp-tls: the SMTP password may cross the network unencrypted");
+    }
+    let (mut channel, place) = delivery.channel()?;
     let store = Store::open_writer(&ctx.db, ctx.sql.clone(), wait, &mut |pid| {
         let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
         note!("waiting for another process{who} to close the database");
@@ -156,9 +131,9 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         &composer,
         channel.as_mut(),
         &opts,
-        &mut |line| {
+        &mut |attempt| {
             // Each line as it happens, so a long send shows its progress.
-            let _ = super::emit(None, &(line + "\n"));
+            let _ = super::emit(None, &(attempt.line + "\n"));
         },
     )?;
     drop(store);
@@ -177,6 +152,24 @@ fn send(ctx: &Ctx, a: RemindSendArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The delivery the flags name (`remind send`, `serve`).
+pub(super) fn delivery(a: &DeliveryArgs) -> Result<Delivery> {
+    Ok(match a.via {
+        Via::Outbox => Delivery::Outbox(a.outbox.clone()),
+        Via::Sendmail => Delivery::Sendmail(a.sendmail.clone()),
+        Via::Smtp => Delivery::Smtp {
+            url: a.smtp_url.clone().ok_or_else(|| {
+                Failure::Usage("--via smtp needs --smtp-url smtp://HOST[:PORT]".into())
+            })?,
+            tls: match a.smtp_tls {
+                SmtpTlsArg::Required => SmtpTls::Required,
+                SmtpTlsArg::Opportunistic => SmtpTls::Opportunistic,
+                SmtpTlsArg::None => SmtpTls::None,
+            },
+        },
+    })
 }
 
 /// Asks on a terminal; anywhere else the answer is no (`--yes` is the way to say yes).

@@ -11,7 +11,8 @@ pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
     let (reader, filters) = ctx.filtered(&a.filters)?;
     let scope = reader.scope();
-    let w = report::write(&reader, &filters, &a.title, &templates, &a.out)?;
+    let composer = crate::remind::Composer::new(&templates, &a.sender.org, &a.sender.from)?;
+    let w = report::write(&reader, &filters, &a.title, &templates, &composer, &a.out)?;
     let index = std::fs::canonicalize(&w.index).unwrap_or(w.index.clone());
     super::emit(None, &format!("{}\n", index.display()))?;
     let m = &w.manifest;

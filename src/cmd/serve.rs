@@ -20,6 +20,19 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
     };
     let memory_limit = crate::util::parse_size(&a.memory_limit)
         .map_err(|e| Failure::Usage(format!("--memory-limit {e}")))?;
+    let actions = server::Actions {
+        composer: crate::remind::Composer::new(&templates, &a.sender.org, &a.sender.from)?,
+        delivery: super::remind::delivery(&a.delivery)?,
+        send: crate::remind::SendOptions {
+            min_interval: crate::bounds::parse_wait(&a.min_interval)
+                .map_err(|e| Failure::Usage(format!("--min-interval {e}")))?,
+            interval_text: a.min_interval.trim().to_string(),
+            force: false,
+        },
+    };
+    if actions.delivery.exposes_password() {
+        note!("warning: --smtp-tls: the SMTP password may cross the network unencrypted");
+    }
     // Fail before listening if the database or filters are wrong.
     let (reader, filters) = ctx.filtered(&a.filters)?;
     drop(reader);
@@ -39,5 +52,6 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
         query_timeout,
         cache_bytes: usize::try_from(cache).unwrap_or(usize::MAX),
         memory_limit,
+        actions,
     })
 }

@@ -11,23 +11,10 @@ use crate::util::thousands;
 pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
     let (reader, filters) = ctx.filtered(&a.filters)?;
     let s = reader.summary(&filters)?;
-    let seats = reader.seats()?;
     let text = match a.format {
-        SummaryFormat::Json => {
-            // Seats only here: the server's and report's summaries do not show them yet. The
-            // summary's own keys keep their order (a JSON value would sort them) and come first.
-            #[derive(serde::Serialize)]
-            struct WithSeats<'a> {
-                #[serde(flatten)]
-                summary: &'a Summary,
-                seats: Option<&'a Seats>,
-            }
-            serde_json::to_string_pretty(&WithSeats {
-                summary: &s,
-                seats: seats.as_ref(),
-            })? + "\n"
-        }
-        SummaryFormat::Table => text(&s, seats.as_ref()),
+        // The summary's own key order (a JSON value would sort them), seats last.
+        SummaryFormat::Json => serde_json::to_string_pretty(&s)? + "\n",
+        SummaryFormat::Table => text(&s, s.seats.as_ref()),
     };
     super::emit(None, &text)
 }

@@ -80,6 +80,9 @@ pub(crate) struct Summary {
     pub(crate) funnel: Vec<Step>,
     pub(crate) facets: Vec<Facet>,
     pub(crate) quality: Quality,
+    /// The seats recorded for the snapshot (`licenses seats`) and the users holding a license,
+    /// whatever the filters: the organisation's count. `null` when none is recorded.
+    pub(crate) seats: Option<crate::licenses::Seats>,
 }
 
 fn pct(n: u64, of: u64) -> f64 {
@@ -183,6 +186,7 @@ impl Reader {
             *rejects_by_reason.entry(r.reason.clone()).or_insert(0) += 1;
         }
         let notices = self.notices()?;
+        let seats = self.seats()?;
         Ok(Summary {
             snapshot: scope.snapshot.clone(),
             as_of: scope.as_of,
@@ -204,6 +208,7 @@ impl Reader {
                 notices_total: notices.len(),
                 notices,
             },
+            seats,
         })
     }
 }

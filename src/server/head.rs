@@ -332,9 +332,9 @@ impl Site {
     }
 }
 
-/// Routes that change state (the reminders issue adds them): POST only, behind
-/// [`guard_state_change`]. None exists yet.
-pub(super) const STATE_CHANGING: &[&str] = &[];
+/// Routes that change state (the console's actions, `actions.rs`): POST only, behind
+/// [`guard_state_change`].
+pub(super) const STATE_CHANGING: &[&str] = &["/api/remind", "/api/worklist/mark"];
 
 /// What the front forwards: the checked head, rewritten to the few headers the handlers use.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,8 +36,9 @@
 //! - The browser: every response carries the report's Content-Security-Policy with
 //!   `frame-ancestors 'none'`, `nosniff`, `no-referrer`, `no-store` and same-origin resource
 //!   policy; only known routes exist, matched on the raw path, and no file-system path is
-//!   built from a URL. State-changing routes (none yet) go through one guard: POST only,
-//!   refused when `Sec-Fetch-Site` or `Origin` shows another site ([`head::guard_state_change`]).
+//!   built from a URL. State-changing routes (the console's actions, [`actions`]) go through
+//!   one guard: POST only, no body, refused when `Sec-Fetch-Site` or `Origin` shows another
+//!   site ([`head::guard_state_change`]).
 //!
 //! What is not: there is no authentication and no TLS, so anyone who can reach the port reads
 //! everything (hence loopback by default); any local user can connect to 127.0.0.1. One
@@ -47,6 +48,7 @@
 //! that answer everything else). Pages are answered
 //! in order of arrival, with no priority between clients. HTTP/1.1 only (505 otherwise).
 
+mod actions;
 mod backend;
 mod cache;
 mod front;
@@ -91,7 +93,11 @@ pub(crate) struct ServerConfig {
     /// DuckDB's memory bound for the server's queries (past it, it spills to the server's
     /// private temporary folder).
     pub(crate) memory_limit: u64,
+    /// What Send Reminder and the preview are made with.
+    pub(crate) actions: Actions,
 }
+
+pub(crate) use actions::Actions;
 
 /// Serves until stopped by a signal; returns only if it cannot start.
 pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
@@ -130,6 +136,7 @@ pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
         csp: csp.clone(),
         query_timeout: cfg.query_timeout,
         cache: cache::Cache::new(cfg.cache_bytes),
+        actions: cfg.actions,
         panic_route,
     });
     pool::start(&shared, cfg.workers)?;

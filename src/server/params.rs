@@ -33,6 +33,7 @@ fn cap(key: &str) -> usize {
         // RFC 3696 errata: no address is longer.
         "email" => crate::read::MAX_EMAIL,
         "search" => 200,
+        "note" => super::actions::NOTE_MAX,
         "filter" | "as-of" => 100,
         "columns" => 400,
         "sort" => 64,
@@ -74,6 +75,15 @@ impl Params {
             out.push((key, value));
         }
         Ok(Params(out))
+    }
+
+    /// Every value of a parameter, in order, as given (`list` also splits at commas).
+    pub(super) fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The first value of a parameter.

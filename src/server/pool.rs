@@ -39,6 +39,8 @@ pub(super) struct Shared {
     pub(super) query_timeout: Duration,
     /// Answers kept for repeated API requests, per generation of the connections.
     pub(super) cache: super::cache::Cache,
+    /// The console's actions: the message composer, where reminders go, the send options.
+    pub(super) actions: super::Actions,
     /// `ROLLCALL_TEST_PANIC_ROUTE=1` at start: `/__panic` panics (tests of the panic path).
     pub(super) panic_route: bool,
 }
@@ -109,6 +111,8 @@ pub(super) struct Connections {
     spill: PathBuf,
     writers: handover::Watch,
     state: Mutex<State>,
+    /// One console action writes at a time.
+    writer: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -121,6 +125,8 @@ struct State {
     /// a second instance of the same file in one process must never be opened beside it
     /// (closing either would drop the process's file lock under the other).
     draining: usize,
+    /// A console action is recording its change ([`Connections::write`]): nothing is lent.
+    writing: bool,
 }
 
 struct Open {
@@ -210,6 +216,7 @@ impl Connections {
             memory,
             spill,
             state: Mutex::new(State::default()),
+            writer: Mutex::new(()),
         }
     }
 
@@ -221,6 +228,12 @@ impl Connections {
     /// database opened afresh (only when no earlier instance is still in use).
     pub(super) fn lease(&self) -> Result<Lease<'_>> {
         let mut st = self.lock();
+        if st.writing {
+            return Err(Unavailable(
+                "a change made from the console is being recorded; try again in a moment".into(),
+            )
+            .into());
+        }
         if self.writers.writer_waiting() {
             self.step_aside(&mut st);
             return Err(Unavailable(
@@ -303,11 +316,54 @@ impl Connections {
             .spawn(move || loop {
                 std::thread::sleep(handover::POLL);
                 let mut st = pool.lock();
-                if st.open.is_some() && pool.writers.writer_waiting() {
+                if st.open.is_some() && !st.writing && pool.writers.writer_waiting() {
                     pool.step_aside(&mut st);
                 }
             })?;
         Ok(())
+    }
+
+    /// Runs `f` with the database open for writing in this process (a console action: a
+    /// reminder logged, a worklist decision). One instance of a file per process: the pool
+    /// lets go of its read-only one first, lends nothing meanwhile (503 with `Retry-After`), and
+    /// waits up to `wait` for the requests still holding it; then the writer opens by the same
+    /// hand-over as `ingest` (so another server steps aside, and a reading process is waited
+    /// for), and the next request opens the database afresh and sees the change.
+    pub(super) fn write<T>(
+        &self,
+        wait: Duration,
+        f: impl FnOnce(&Store) -> Result<T>,
+    ) -> Result<T> {
+        let _one = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let patience = handover::Patience::new(wait);
+        {
+            let mut st = self.lock();
+            st.writing = true;
+            Connections::release(&mut st);
+        }
+        let result = (|| {
+            loop {
+                if self.lock().draining == 0 {
+                    break;
+                }
+                if patience.left().is_zero() {
+                    return Err(Unavailable(
+                        "the database is still in use by other requests (a download?); try again in a moment"
+                            .into(),
+                    )
+                    .into());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let writer =
+                Store::open_writer(&self.db, self.sql.clone(), patience.left(), &mut |_| {})?;
+            f(&writer)
+        })();
+        let mut st = self.lock();
+        st.writing = false;
+        // Whatever was kept before is older than the change.
+        st.generation += 1;
+        result
     }
 
     /// A writer waits: let go of the database (said once per hand-over, on standard error).

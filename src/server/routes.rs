@@ -12,6 +12,7 @@ use anyhow::Result;
 use serde::Serialize;
 use tiny_http::{Method, Request};
 
+use super::actions;
 use super::params::{self, Params, View};
 use super::pool::{BulkJob, Shared};
 use super::reply::{self, Reply};
@@ -48,6 +49,14 @@ enum Route {
     /// `/users.csv` and `/manifest.json`, as before the API: the scope's guarded CSV.
     OldCsv,
     OldManifest,
+    /// The console's actions (`actions.rs`): the preview is a read; the others change state.
+    RemindPreview,
+    Remind,
+    Mark,
+    Worklist,
+    WorklistPage,
+    WorklistCsv,
+    TodoCsv,
     Panic,
 }
 
@@ -69,6 +78,13 @@ impl Route {
             "/export.manifest.json" => Route::Manifest,
             "/users.csv" => Route::OldCsv,
             "/manifest.json" => Route::OldManifest,
+            "/api/remind/preview" => Route::RemindPreview,
+            "/api/remind" => Route::Remind,
+            "/api/worklist/mark" => Route::Mark,
+            "/api/worklist" => Route::Worklist,
+            "/worklist" => Route::WorklistPage,
+            "/worklist.csv" => Route::WorklistCsv,
+            "/licenses-todo.csv" => Route::TodoCsv,
             "/__panic" if panic_route => Route::Panic,
             _ => return None,
         })
@@ -82,8 +98,18 @@ impl Route {
             Route::Rejects | Route::RejectsPage => &["limit", "offset"],
             Route::Download(_) => &["sort", "columns"],
             Route::Manifest => &["sort", "columns", "format"],
+            Route::RemindPreview => &["email"],
+            Route::Remind => &["email", "force"],
+            Route::Mark => &["email", "action", "note"],
+            Route::TodoCsv => &["reclaim-after"],
             _ => &[],
         }
+    }
+
+    /// Whether the route changes state: POST only, never cached (the front's guard has
+    /// checked where the request comes from: `head::STATE_CHANGING` names the same paths).
+    fn changes_state(self) -> bool {
+        matches!(self, Route::Remind | Route::Mark)
     }
 }
 
@@ -97,8 +123,9 @@ enum Plan {
 /// logged; the worker goes on.
 pub(super) fn handle(shared: &Shared, rq: Request) {
     let head_only = *rq.method() == Method::Head;
+    let post = *rq.method() == Method::Post;
     let url = rq.url().to_string();
-    let plan = catch_unwind(AssertUnwindSafe(|| plan(shared, &url, head_only)));
+    let plan = catch_unwind(AssertUnwindSafe(|| plan(shared, &url, head_only, post)));
     match plan {
         Ok(Ok(Plan::Now(reply))) => send(shared, rq, reply),
         Ok(Ok(Plan::Bulk(job))) => {
@@ -146,11 +173,22 @@ fn send(shared: &Shared, rq: Request, reply: Reply) {
     }
 }
 
-fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
+fn plan(shared: &Shared, url: &str, head_only: bool, post: bool) -> Result<Plan> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let Some(route) = Route::of(path, shared.panic_route) else {
         return Ok(Plan::Now(Reply::error(404, "no such page")));
     };
+    // The front lets only these through as POST; this is the second lock on the same door.
+    if route.changes_state() != post {
+        let allow = if route.changes_state() {
+            "POST"
+        } else {
+            "GET, HEAD"
+        };
+        return Ok(Plan::Now(
+            Reply::error(405, &format!("{path}: only {allow}")).with_header("Allow", allow.into()),
+        ));
+    }
     // The console page's own state (filters, search, sort, page, user) is its script's to apply,
     // and to say what it ignored; only the scope (snapshot, as-of, window) is the server's.
     let query = if route == Route::Page {
@@ -182,6 +220,13 @@ fn plan(shared: &Shared, url: &str, head_only: bool) -> Result<Plan> {
         Route::User => Plan::Now(cached(shared, url, || user(shared, &p, &view))?),
         Route::Snapshots => Plan::Now(snapshots(shared)?),
         Route::Rejects => Plan::Now(rejects(shared, &p, &view)?),
+        Route::RemindPreview => Plan::Now(actions::preview(shared, &p, &view)?),
+        Route::Remind => Plan::Now(actions::remind(shared, &p, &view)?),
+        Route::Mark => Plan::Now(actions::mark(shared, &p, &view)?),
+        Route::Worklist => Plan::Now(actions::worklist(shared, &view)?),
+        Route::WorklistPage => Plan::Now(actions::worklist_page(shared, &view)?),
+        Route::WorklistCsv => Plan::Now(actions::worklist_csv(shared, &view)?),
+        Route::TodoCsv => Plan::Now(actions::todo_csv(shared, &p, &view)?),
         Route::SnapshotsPage => Plan::Now(snapshots_page(shared)?),
         Route::RejectsPage => Plan::Now(rejects_page(shared, &p, &view)?),
         Route::Page => {
@@ -242,7 +287,10 @@ fn cached(shared: &Shared, url: &str, answer: impl FnOnce() -> Result<Reply>) ->
 /// than the API's JSON.
 fn for_people(shared: &Shared, url: &str, reply: Reply) -> Reply {
     let path = url.split_once('?').map_or(url, |(p, _)| p);
-    let for_people = matches!(path, "/" | "/index.html" | "/snapshots" | "/rejects");
+    let for_people = matches!(
+        path,
+        "/" | "/index.html" | "/snapshots" | "/rejects" | "/worklist"
+    );
     if !for_people || reply.status < 400 || !reply.content_type.starts_with("application/json") {
         return reply;
     }
@@ -306,19 +354,7 @@ fn user(shared: &Shared, p: &Params, view: &View) -> Result<Reply> {
     }
     let detail = shared.read(&view.request, |r, _| {
         r.check(&view.filters)?;
-        let d = r.detail(email)?;
-        if view.filters != FilterSet::default() && !r.selects(&view.filters, email)? {
-            return Err(crate::error::Failure::NotFound {
-                message: format!(
-                    "{} is not among the users this view shows ({})",
-                    d.email,
-                    view.filters.describe()
-                ),
-                suggestions: Vec::new(),
-            }
-            .into());
-        }
-        Ok(d)
+        actions::in_view(r, view, email)
     })?;
     Ok(Reply::json(&detail))
 }
@@ -426,7 +462,7 @@ fn rejects_page(shared: &Shared, p: &Params, view: &View) -> Result<Reply> {
 }
 
 /// An HTML page with no script, under its own policy (the stylesheet's hash alone).
-fn html_reply(page: report::Html) -> Reply {
+pub(super) fn html_reply(page: report::Html) -> Reply {
     let mut reply = Reply::new(200, "text/html; charset=utf-8", page.body.into_bytes());
     reply.csp = Some(page.csp);
     reply

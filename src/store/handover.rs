@@ -188,7 +188,7 @@ impl Patience {
         self.wait
     }
 
-    fn left(&self) -> Duration {
+    pub(crate) fn left(&self) -> Duration {
         self.wait.saturating_sub(self.started.elapsed())
     }
 

@@ -14,7 +14,7 @@ use crate::common::{emails, Env};
 
 /// Three Pending users at each stage (Zoë: setup, with a non-ASCII name; Bob: activation;
 /// Cleo: data), one without a license and one using Enpass. Reminders Sent: 1, 0, 2, 0, 0.
-const USERS: &str = "\
+pub(crate) const USERS: &str = "\
 Name,Email,SCIM Provisioned,Last Used,License,Status,Activated License,Completed App Setup,Added Data in App,Reminders Sent
 Zoë Ångström,zoe@example.com,No,,Assigned,Pending User Action,2026-11-02T10:00:00Z,,,1
 Bob Stone,bob@example.com,No,,Assigned,Pending User Action,,,,0
@@ -22,9 +22,9 @@ Cleo Park,cleo@example.com,No,,Assigned,Pending User Action,2026-11-03T10:00:00Z
 Dan Wu,dan@example.com,No,,Unassigned,No License,,,,0
 Eve Lind,eve@example.com,No,2026-11-30T10:00:00Z,Assigned,Using Enpass,2026-11-01T10:00:00Z,2026-11-01T11:00:00Z,2026-11-01T12:00:00Z,0
 ";
-const AS_OF: &str = "2026-12-01T00:00:00Z";
-const NOW: &str = "2026-12-02T09:00:00Z";
-const FROM: &str = "IT Desk <it@acme.example>";
+pub(crate) const AS_OF: &str = "2026-12-01T00:00:00Z";
+pub(crate) const NOW: &str = "2026-12-02T09:00:00Z";
+pub(crate) const FROM: &str = "IT Desk <it@acme.example>";
 
 fn org() -> Env {
     let env = Env::new();

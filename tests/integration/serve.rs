@@ -4,6 +4,7 @@
 //! `rollcall export`'s files. `api` covers every route of the JSON API and the downloads,
 //! `guard` what the server must survive.
 
+mod actions;
 mod api;
 mod guard;
 

@@ -1,0 +1,365 @@
+//! Issue 12 (the server's part): Email Preview, Send Reminder and Assign License over real
+//! sockets, on the reminders' hand-written fixture (`crate::remind::USERS`). The preview must
+//! be byte for byte what `remind preview` prints at the same instant; a send must leave what
+//! `remind send` leaves (an outbox file that parses back, a `reminder_log` row, the count one
+//! higher everywhere); a decision must be the one `licenses list` shows. Cross-site posts,
+//! wrong methods, bodies and too many users are refused with nothing written.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::remind::{AS_OF, FROM, NOW, USERS};
+
+fn post(server: &Server, path_query: &str, extra_headers: &str) -> Resp {
+    server.raw(&format!(
+        "POST {path_query} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: 0\r\n{extra_headers}\r\n",
+        server.port
+    ))
+}
+
+fn body(r: &Resp) -> Value {
+    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.text()))
+}
+
+fn outbox_files(dir: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return vec![];
+    }
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn reminders_of(server: &Server, email: &str) -> i64 {
+    server.json(&format!("/api/user?email={email}"))["reminders_sent"]
+        .as_i64()
+        .unwrap()
+}
+
+fn start(env: &Env, args: &[&str]) -> Server {
+    Server::launch(
+        env,
+        Launch {
+            args,
+            env: vec![("ROLLCALL_TEST_NOW", NOW.to_string())],
+            ..Launch::default()
+        },
+    )
+}
+
+#[test]
+fn preview_send_and_assign_work_and_leave_what_the_cli_leaves() {
+    let env = Env::new();
+    env.ingest(USERS, None, AS_OF);
+    env.ok(&["licenses", "seats", "4"]);
+    let outbox = env.path("served-outbox");
+    let outbox_arg = outbox.to_str().unwrap().to_string();
+    let server = start(
+        &env,
+        &[
+            "--org",
+            "Acme & Co",
+            "--from",
+            FROM,
+            "--outbox",
+            &outbox_arg,
+        ],
+    );
+
+    // The preview is `remind preview` at the same instant, byte for byte, and its parts are
+    // the message's own.
+    let p = server.json("/api/remind/preview?email=ZOE%40example.com");
+    let cli = env
+        .cmd()
+        .env("ROLLCALL_TEST_NOW", NOW)
+        .args([
+            "remind",
+            "preview",
+            "zoe@example.com",
+            "--org",
+            "Acme & Co",
+            "--from",
+            FROM,
+        ])
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    assert_eq!(p["raw"].as_str().unwrap().as_bytes(), &cli.stdout[..]);
+    assert_eq!(p["stage"], "setup");
+    assert_eq!(p["reminders_sent"], 1);
+    assert_eq!(p["to"], "Zoë Ångström <zoe@example.com>");
+    assert_eq!(p["from"], FROM);
+    let parsed = mail_parser::MessageParser::default()
+        .parse(p["raw"].as_str().unwrap().as_bytes())
+        .unwrap();
+    assert_eq!(parsed.subject(), p["subject"].as_str());
+    assert_eq!(
+        parsed.body_text(0).unwrap().replace("\r\n", "\n"),
+        p["text"].as_str().unwrap()
+    );
+    assert!(p["html"].as_str().unwrap().contains("Acme &amp; Co"));
+    assert!(p["text"].as_str().unwrap().contains("Hello Zoë Ångström"));
+    // Not pending: nothing to preview (400 naming why); unknown: 404.
+    let e = server.error("/api/remind/preview?email=eve@example.com", 400);
+    assert!(e["error"].as_str().unwrap().contains("no reminder"), "{e}");
+    server.error("/api/remind/preview?email=nobody@example.com", 404);
+    server.error("/api/remind/preview", 400);
+
+    // Send Reminder: one outbox file that parses back, the count one higher everywhere.
+    assert_eq!(reminders_of(&server, "zoe@example.com"), 1);
+    let r = post(&server, "/api/remind?email=zoe%40example.com", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = body(&r);
+    assert_eq!(
+        (
+            v["sent"].as_u64(),
+            v["skipped"].as_u64(),
+            v["failed"].as_u64()
+        ),
+        (Some(1), Some(0), Some(0)),
+        "{v}"
+    );
+    assert_eq!(v["results"][0]["outcome"], "sent");
+    assert_eq!(v["results"][0]["email"], "zoe@example.com");
+    assert!(v["via"].as_str().unwrap().contains("served-outbox"), "{v}");
+    let files = outbox_files(&outbox);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let m = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(m.subject(), p["subject"].as_str());
+    let to = m.to().unwrap().first().unwrap();
+    assert_eq!(to.address(), Some("zoe@example.com"));
+    assert_eq!(to.name(), Some("Zoë Ångström"));
+    assert_eq!(reminders_of(&server, "zoe@example.com"), 2);
+    let twos = server.json("/api/users?reminders=2&columns=email");
+    let mut e = emails(&twos);
+    e.sort();
+    assert_eq!(e, ["cleo@example.com", "zoe@example.com"]);
+
+    // Within --min-interval: skipped, saying why; force=1 sends anyway.
+    let v = body(&post(&server, "/api/remind?email=zoe@example.com", ""));
+    assert_eq!(
+        (v["sent"].as_u64(), v["skipped"].as_u64()),
+        (Some(0), Some(1)),
+        "{v}"
+    );
+    assert!(
+        v["results"][0]["line"]
+            .as_str()
+            .unwrap()
+            .contains("--min-interval 24h"),
+        "{v}"
+    );
+    let v = body(&post(
+        &server,
+        "/api/remind?email=zoe@example.com&force=1",
+        "",
+    ));
+    assert_eq!(v["sent"], 1, "{v}");
+    assert_eq!(outbox_files(&outbox).len(), 2);
+    assert_eq!(reminders_of(&server, "zoe@example.com"), 3);
+
+    // Several at once ("remind selected"): the pending one sent, the others skipped with why.
+    let r = post(
+        &server,
+        "/api/remind?email=bob@example.com&email=eve@example.com&email=dan@example.com",
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = body(&r);
+    assert_eq!(
+        (v["sent"].as_u64(), v["skipped"].as_u64()),
+        (Some(1), Some(2)),
+        "{v}"
+    );
+    let outcomes: BTreeSet<(String, String)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["email"].as_str().unwrap().to_string(),
+                a["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("bob@example.com", "sent"),
+            ("dan@example.com", "skipped"),
+            ("eve@example.com", "skipped")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .into_iter()
+        .collect()
+    );
+
+    // Refused, with nothing sent: another site, another origin, GET, a body, too many users.
+    let before = outbox_files(&outbox).len();
+    for (headers, status) in [
+        ("Sec-Fetch-Site: cross-site\r\n", 403),
+        ("Sec-Fetch-Site: same-site\r\n", 403),
+        ("Origin: http://evil.example\r\n", 403),
+        ("Origin: null\r\n", 403),
+    ] {
+        let r = post(&server, "/api/remind?email=cleo@example.com", headers);
+        assert_eq!(r.status, status, "{headers:?}: {}", r.text());
+    }
+    let r = server.get("/api/remind?email=cleo@example.com");
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("POST"));
+    let r = server.raw(&format!(
+        "POST /api/remind?email=cleo@example.com HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+        server.port
+    ));
+    assert_eq!(r.status, 413, "{}", r.text());
+    let many: Vec<String> = (0..51).map(|i| format!("email=u{i}@example.com")).collect();
+    let r = post(&server, &format!("/api/remind?{}", many.join("&")), "");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(body(&r)["error"].as_str().unwrap().contains("at most 50"));
+    // The same origin, as the page's own fetch sends it, is let through.
+    let r = post(
+        &server,
+        "/api/remind?email=cleo@example.com",
+        &format!(
+            "Origin: http://127.0.0.1:{}\r\nSec-Fetch-Site: same-origin\r\n",
+            server.port
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(outbox_files(&outbox).len(), before + 1);
+
+    // Assign License: a decision on the worklist, open; refused for a licensed user (nothing
+    // recorded) and for the page of another site.
+    let r = post(
+        &server,
+        "/api/worklist/mark?email=dan%40example.com&note=new+hire",
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = body(&r);
+    assert_eq!(v["marked"], json!(["dan@example.com"]));
+    assert_eq!(v["state"], "open");
+    let r = post(&server, "/api/worklist/mark?email=eve@example.com", "");
+    assert_eq!(r.status, 400);
+    assert!(body(&r)["error"]
+        .as_str()
+        .unwrap()
+        .contains("already has a license"));
+    let r = post(
+        &server,
+        "/api/worklist/mark?email=dan@example.com",
+        "Sec-Fetch-Site: cross-site\r\n",
+    );
+    assert_eq!(r.status, 403);
+    let r = post(
+        &server,
+        "/api/worklist/mark?email=dan@example.com&action=steal",
+        "",
+    );
+    assert_eq!(r.status, 400);
+    let w = server.json("/api/worklist");
+    assert_eq!(
+        (w["total"].as_u64(), w["open"].as_u64()),
+        (Some(1), Some(1)),
+        "{w}"
+    );
+    assert_eq!(w["decisions"][0]["email"], "dan@example.com");
+    assert_eq!(w["decisions"][0]["note"], "new hire");
+    assert_eq!(w["decisions"][0]["action"], "assign");
+    let page = server.get("/worklist");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(
+        html.contains("dan@example.com") && html.contains("1 decision, 1 open"),
+        "{html}"
+    );
+    let csv = server.get("/worklist.csv");
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.text()
+            .starts_with("email,action,note,marked_at,marked_snapshot,state,confirmed_by\n"),
+        "{}",
+        csv.text()
+    );
+    assert!(
+        csv.text().contains("dan@example.com,assign,new hire,"),
+        "{}",
+        csv.text()
+    );
+    let todo = server.get("/licenses-todo.csv");
+    assert_eq!(todo.status, 200);
+    assert!(
+        todo.text()
+            .lines()
+            .any(|l| l.starts_with("assign,") && l.contains("dan@example.com")),
+        "{}",
+        todo.text()
+    );
+
+    // Seats, org-wide: four recorded, four users hold a license.
+    let s = server.json("/api/summary?status=pending");
+    assert_eq!(
+        s["seats"],
+        json!({"seats": 4, "assigned": 4, "utilisation": 100.0})
+    );
+
+    // The CLI reads what the server wrote: the same log and worklist.
+    drop(server);
+    let log = env.ok(&[
+        "query",
+        "SELECT email, outcome, channel FROM reminder_log ORDER BY attempted_at, rowid",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        log,
+        "email,outcome,channel\n\
+         zoe@example.com,sent,outbox\n\
+         zoe@example.com,skipped,outbox\n\
+         zoe@example.com,sent,outbox\n\
+         eve@example.com,skipped,outbox\n\
+         dan@example.com,skipped,outbox\n\
+         bob@example.com,sent,outbox\n\
+         cleo@example.com,sent,outbox\n"
+    );
+    let list = env.json(&["licenses", "list", "--format", "json"]);
+    assert_eq!(list[0]["email"], "dan@example.com");
+    assert_eq!(list[0]["state"], "open");
+}
+
+/// A delivery that fails is logged and answered 502 with the account of what happened.
+#[test]
+fn a_failed_delivery_is_502_and_logged() {
+    let env = Env::new();
+    env.ingest(USERS, None, AS_OF);
+    let server = start(&env, &["--via", "sendmail", "--sendmail", "/bin/false"]);
+    let r = post(&server, "/api/remind?email=bob@example.com", "");
+    assert_eq!(r.status, 502, "{}", r.text());
+    let v = body(&r);
+    assert_eq!(
+        (v["sent"].as_u64(), v["failed"].as_u64()),
+        (Some(0), Some(1)),
+        "{v}"
+    );
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("1 of 1 reminders failed"),
+        "{v}"
+    );
+    assert_eq!(reminders_of(&server, "bob@example.com"), 0);
+    drop(server);
+    let log = env.ok(&[
+        "query",
+        "SELECT outcome FROM reminder_log",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(log, "outcome\nfailed\n");
+}
