@@ -362,11 +362,12 @@ impl Channel for Outbox {
 
     fn deliver(&mut self, r: &Recipient, m: &Message, at: DateTime<Utc>) -> Result<String> {
         // Two messages to one user in the same microsecond (a forced resend under a fixed
-        // clock) get "-2", "-3"…: a message never replaces another.
+        // clock) get ".2.eml", ".3.eml"…: a message never replaces another (anything else in
+        // the way is a failed delivery).
         let first = self.file(r, at);
         let mut path = first.clone();
         let mut n = 1;
-        while path.exists() && n < 1000 {
+        while path.is_file() && n < 1000 {
             n += 1;
             path = first.with_extension(format!("{n}.eml"));
         }

@@ -80,6 +80,7 @@ const VIEWS: &[(&str, &str)] = &[
     ("rejects", "views/rejects.sql"),
     ("notices", "views/notices.sql"),
     ("current_snapshot", "views/current_snapshot.sql"),
+    ("license_decisions", "views/license_decisions.sql"),
 ];
 
 impl Store {

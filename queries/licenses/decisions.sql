@@ -1,23 +1,3 @@
--- Every worklist decision with its state: done once a snapshot whose as-of is later than the
--- marked snapshot's shows the change (assign: the user's license assigned; reclaim:
--- unassigned), with the first such snapshot as confirmed_by; open until then.
-SELECT
-    w.email,
-    w.email_key,
-    w.action,
-    w.note,
-    w.marked_at,
-    w.snapshot_id AS marked_snapshot,
-    CASE WHEN c.confirmed_by IS NULL THEN 'open' ELSE 'done' END AS state,
-    c.confirmed_by
-FROM license_worklist w
-LEFT JOIN (
-    SELECT w2.rowid AS id, arg_min(s.id, s.as_of) AS confirmed_by
-    FROM license_worklist w2
-    JOIN snapshots m ON m.id = w2.snapshot_id
-    JOIN snapshots s ON s.as_of > m.as_of
-    JOIN user_records u ON u.snapshot_id = s.id AND u.email_key = w2.email_key
-    WHERE u.license = CASE w2.action WHEN 'assign' THEN 'assigned' ELSE 'unassigned' END
-    GROUP BY w2.rowid
-) c ON c.id = w.rowid
-ORDER BY w.marked_at, w.rowid
+-- Every worklist decision with its state (the `license_decisions` view), oldest first; those
+-- marked together in order of email.
+SELECT * FROM license_decisions ORDER BY marked_at, email

@@ -22,7 +22,13 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
         .map_err(|e| Failure::Usage(format!("--memory-limit {e}")))?;
     let actions = server::Actions {
         composer: crate::remind::Composer::new(&templates, &a.sender.org, &a.sender.from)?,
-        delivery: super::remind::delivery(&a.delivery)?,
+        delivery: match super::remind::delivery(&a.delivery)? {
+            // Said in every answer, and the same whatever the server's folder later is.
+            crate::remind::Delivery::Outbox(dir) if dir.is_relative() => {
+                crate::remind::Delivery::Outbox(std::env::current_dir()?.join(dir))
+            }
+            other => other,
+        },
         send: crate::remind::SendOptions {
             min_interval: crate::bounds::parse_wait(&a.min_interval)
                 .map_err(|e| Failure::Usage(format!("--min-interval {e}")))?,

@@ -404,7 +404,8 @@ pub(super) fn check(head: &Head, site: &Site) -> Result<Forward, Refusal> {
 /// when the browser says the request comes from another site (`Sec-Fetch-Site: cross-site` or
 /// `same-site`) or its `Origin` is not this server (a page elsewhere posting a form or a
 /// no-cors `fetch()`). A client that sends neither header is not a browser acting for a web
-/// page, and is let through. No body is accepted yet: the routes that need one will add a cap.
+/// page, and is let through. No body is accepted: the actions take their values from the query
+/// string, where every value has its cap.
 pub(super) fn guard_state_change(head: &Head, site: &Site) -> Result<(), Refusal> {
     if head.method != "POST" {
         return Err(Refusal::method(
@@ -440,7 +441,10 @@ pub(super) fn guard_state_change(head: &Head, site: &Site) -> Result<(), Refusal
     if head.header("transfer-encoding").is_some()
         || head.header("content-length").is_some_and(|v| v != "0")
     {
-        return Err(Refusal::new(413, "no request body is accepted yet"));
+        return Err(Refusal::new(
+            413,
+            "no request body is accepted: the values go in the query string",
+        ));
     }
     Ok(())
 }

@@ -17,7 +17,8 @@
 //!   rebinding); tiny_http is reachable only through the front.
 //! - Memory: a request line over 8 KiB is 414, headers over 16 KiB or 100 lines 431, both
 //!   decided as the bytes arrive, so a client sending 1 GB of header makes the server hold at
-//!   most about 28 KiB for it. No request body is accepted (GET and HEAD only; a body is 400).
+//!   most about 28 KiB for it. No request body is accepted (a body on GET or HEAD is 400, on
+//!   the POST actions 413).
 //!   Every parameter value has a length cap checked before any work (an email over 320
 //!   characters is 400), `limit` is at most 1,000, downloads are streamed.
 //! - Threads and descriptors: open client connections are capped from the open-file limit

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     "migrations/002-schema-version.sql",
     "migrations/003-reminders.sql",
     "migrations/004-license-worklist.sql",
+    "migrations/005-license-decisions.sql",
 ];
 
 /// The schema this rollcall writes and reads.

@@ -74,7 +74,14 @@ const TABLES: [&str; 10] = [
     "snapshots",
     "user_records",
 ];
-const VIEWS: [&str; 5] = ["current_snapshot", "devices", "notices", "rejects", "users"];
+const VIEWS: [&str; 6] = [
+    "current_snapshot",
+    "devices",
+    "license_decisions",
+    "notices",
+    "rejects",
+    "users",
+];
 
 fn org() -> Env {
     let env = Env::new();
@@ -101,7 +108,7 @@ fn export_db_copies_every_table_and_view_and_leaves_the_source_alone() {
     assert_eq!(
         said,
         format!(
-            "wrote {}: a copy of {} (10 tables, 5 views, 1 snapshot) in DuckDB storage v1.4.0, which DuckDB 1.4.0 and later open\n",
+            "wrote {}: a copy of {} (10 tables, 6 views, 1 snapshot) in DuckDB storage v1.4.0, which DuckDB 1.4.0 and later open\n",
             out.display(),
             env.db().display()
         )

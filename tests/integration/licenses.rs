@@ -291,6 +291,24 @@ fn licenses_decisions_stay_open_until_a_later_snapshot_confirms_them() {
     assert_eq!(csv.lines().count(), 4, "{csv}");
     let table = env.ok(&["licenses", "list"]);
     assert!(table.ends_with("3 decisions, 1 open\n"), "{table}");
+    // An analyst's own DuckDB client sees the same states in the persistent view.
+    let conn = duckdb::Connection::open(env.db()).unwrap();
+    let mut st = conn
+        .prepare("SELECT email || ' ' || state || ' ' || coalesce(confirmed_by::VARCHAR, '-') FROM license_decisions ORDER BY marked_at, email")
+        .unwrap();
+    let seen: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "dan@example.com done 2",
+            "bob@example.com done 2",
+            "eve@example.com open -"
+        ]
+    );
 }
 
 #[test]

@@ -855,3 +855,154 @@ fn smtp_delivers_to_a_real_server_and_its_refusal_is_a_logged_failure() {
         );
     }
 }
+
+/// The parts of `remind preview`'s message for `email`: subject, plain text, HTML.
+fn cli_parts(env: &Env, email: &str, extra: &[&str]) -> (String, String, String) {
+    let mut args = vec!["preview", email, "--org", "Acme & Co", "--from", FROM];
+    args.extend(extra);
+    let raw = ok(remind(env, NOW, &args));
+    let m = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    (
+        m.subject().unwrap().to_string(),
+        m.body_text(0).unwrap().replace("\r\n", "\n"),
+        m.body_html(0).unwrap().replace("\r\n", "\n"),
+    )
+}
+
+/// What minijinja's HTML escaping makes of a value (written out here, not taken from it).
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
+}
+
+/// The static report's Email Preview data: each stage's rendering with the user's greeting
+/// and address left as tokens. Filled in for each pending user, it must give the very subject
+/// and bodies `remind preview` sends; templates that transform the name make it inexact.
+#[test]
+fn the_report_embeds_a_preview_equal_to_remind_preview() {
+    let env = org();
+    let out = env.path("report");
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--org",
+        "Acme & Co",
+        "--from",
+        FROM,
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let data = crate::common::page_data::decode(&html);
+    let mail = &data["mail"];
+    assert_eq!(mail["exact"], true, "{mail}");
+    assert_eq!(mail["from"], FROM);
+    let (nt, et) = (
+        mail["name_token"].as_str().unwrap(),
+        mail["email_token"].as_str().unwrap(),
+    );
+    for (email, name, stage) in [
+        ("zoe@example.com", "Zoë Ångström", "setup"),
+        ("bob@example.com", "Bob Stone", "activate"),
+        ("cleo@example.com", "Cleo Park", "data"),
+    ] {
+        let parts = &mail["stages"][stage];
+        let fill = |key: &str, n: &str, e: &str| {
+            parts[key].as_str().unwrap().replace(nt, n).replace(et, e)
+        };
+        let (subject, text, html) = cli_parts(&env, email, &[]);
+        assert_eq!(fill("subject", name, email), subject, "{email}");
+        assert_eq!(fill("text", name, email), text, "{email}");
+        assert_eq!(
+            fill("html", &escaped(name), &escaped(email)),
+            html.trim_end_matches('\n'),
+            "{email}"
+        );
+    }
+
+    // A template that changes the name: no exact preview in the page (the CLI's is exact).
+    let tpl = env.path("tpl");
+    std::fs::create_dir_all(tpl.join("email")).unwrap();
+    std::fs::write(tpl.join("email/setup.txt.j2"), "HELLO {{ name|upper }}\n").unwrap();
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--templates",
+        tpl.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let mail = &crate::common::page_data::decode(&html)["mail"];
+    assert_eq!(mail["exact"], false, "{mail}");
+    assert_eq!(mail["stages"], serde_json::json!({}));
+}
+
+/// The static report's details, in headless Chromium: the Email preview a pending user's
+/// dialog shows is `remind preview`'s text, and the page prints the commands that send it and
+/// record a license decision instead of offering buttons it could not honour.
+#[test]
+#[ignore = "needs Chromium; .ci/run runs ignored tests"]
+fn the_report_shows_the_preview_and_the_commands_in_chromium() {
+    use crate::common::cdp;
+    use crate::common::probe::{file_url, offline, Probe};
+    let chrome = cdp::launch();
+    let env = org();
+    let out = env.path("report");
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--org",
+        "Acme & Co",
+        "--from",
+        FROM,
+        "--quiet",
+    ]);
+    let url = file_url(&out.join("index.html"));
+    let page = Probe::open(&chrome, &format!("{url}#user=zoe%40example.com"));
+    page.wait_for(
+        "details open",
+        "return document.getElementById('details').open",
+        &serde_json::json!(true),
+    );
+    assert_eq!(
+        page.eval_str("return document.querySelectorAll('#details-body .action-bar').length + ''"),
+        "0",
+        "no buttons on the static page"
+    );
+    page.click("#details-body details.mail > summary");
+    let (subject, text, _) = cli_parts(&env, "zoe@example.com", &[]);
+    let shown =
+        page.eval_str("return document.querySelector('#details-body .mail-text').textContent");
+    assert_eq!(shown, text);
+    let dl = page
+        .eval_str("return document.querySelector('#details-body .mail-preview dl').textContent");
+    assert_eq!(
+        dl,
+        format!("From{FROM}ToZoë Ångström <zoe@example.com>Subject{subject}")
+    );
+    assert_eq!(
+        page.eval_str("return [...document.querySelectorAll('#details-body .command code')].map(c => c.textContent).join(' | ')"),
+        "rollcall remind send zoe@example.com"
+    );
+    let page2 = Probe::open(&chrome, &format!("{url}#user=dan%40example.com"));
+    page2.wait_for(
+        "details open",
+        "return document.getElementById('details').open",
+        &serde_json::json!(true),
+    );
+    assert_eq!(
+        page2.eval_str("return document.querySelector('#details-body .command code').textContent"),
+        "rollcall licenses mark dan@example.com --assign"
+    );
+    let doc = url.clone();
+    page.assert_clean(&offline(&doc));
+    page2.assert_clean(&offline(&doc));
+}

@@ -39,7 +39,7 @@ fn an_old_database_is_backed_up_and_upgraded_in_place() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("from schema version 1 to 4")
+        stderr.contains("from schema version 1 to 5")
             && stderr.contains("rollcall.duckdb.schema-v1.bak"),
         "{stderr}"
     );
@@ -74,7 +74,12 @@ fn an_old_database_is_backed_up_and_upgraded_in_place() {
     let v: i64 = conn
         .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 4);
+    assert_eq!(v, 5);
+    // Schema 5's persistent view of the worklist's decisions, for analysts' own clients.
+    let decisions: i64 = conn
+        .query_row("SELECT count(*) FROM license_decisions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(decisions, 0);
     // Schema 3's reminders log exists, empty, and the persistent users view (remade by the
     // upgrade) reads it: the export's counts, unchanged.
     let logged: i64 = conn
@@ -126,7 +131,7 @@ fn a_database_from_a_newer_rollcall_is_refused() {
         let err = env.fails(args, 2);
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.contains("schema version 99") && err.contains("reads up to version 4"),
+            err.contains("schema version 99") && err.contains("reads up to version 5"),
             "{err}"
         );
     }
@@ -154,6 +159,6 @@ fn a_new_database_starts_at_the_current_schema() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [2, 3, 4]);
+    assert_eq!(versions, [2, 3, 4, 5]);
     assert!(!env.path("rollcall.duckdb.schema-v1.bak").exists());
 }

@@ -2,7 +2,8 @@
 //! user, or a web page in the admin's browser): foreign hosts, traversal, oversize heads (up
 //! to 1 GB), bad parameters, a thousand idle connections under `ulimit -n 1024`, a client that
 //! never reads, a query past the time limit, a handler panic; and a clean stop. The
-//! cross-site guard of state-changing routes is unit-tested in `src/server/head.rs`.
+//! cross-site guard of state-changing routes is unit-tested in `src/server/head.rs` and tried
+//! over sockets in `actions.rs`.
 
 use std::net::Shutdown;
 use std::thread;
