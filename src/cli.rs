@@ -69,6 +69,11 @@ pub(crate) enum Command {
     /// decisions until a later snapshot confirms them, and the seats bought.
     #[command(subcommand)]
     Licenses(LicensesCommand),
+    /// What changed for each user between two snapshots (default: the previous and the
+    /// latest), each measured at its own as-of.
+    Diff(DiffArgs),
+    /// The funnel and the filters' counts of every snapshot, in as-of order.
+    Trend(TrendArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -441,6 +446,51 @@ pub(crate) struct SummaryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: SummaryFormat,
+}
+
+/// Which snapshot `diff`'s filters select users in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffSideArg {
+    From,
+    To,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier snapshot (default: the one before --to, by as-of).
+    #[arg(long, value_name = "ID")]
+    pub(crate) from: Option<i64>,
+    /// The later snapshot (default: the latest).
+    #[arg(long, value_name = "ID")]
+    pub(crate) to: Option<i64>,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// The snapshot the filters select users in: to (default) or from (to follow, say, the
+    /// users who were pending then).
+    #[arg(long, value_enum, default_value = "to")]
+    pub(crate) side: DiffSideArg,
+    /// Keep only these transitions (repeat or comma-separate; `rollcall diff --help` and the
+    /// README list them).
+    #[arg(long = "transition", value_name = "T", value_delimiter = ',')]
+    pub(crate) transitions: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
+    /// Write to FILE (and its provenance to FILE.manifest.json) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrendArgs {
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: ListFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// Output formats of `show`.

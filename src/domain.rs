@@ -398,6 +398,43 @@ pub(crate) const FUNNEL: &[(&str, &str)] = &[
     ("using", "Added Data in App"),
 ];
 
+/// What `rollcall diff` reports of a user between two snapshots, in the order it lists them,
+/// with what each means (queries/diff/users.sql computes them; README has the table).
+pub(crate) const TRANSITIONS: [(&str, &str); 17] = [
+    ("added", "in the later snapshot only"),
+    ("removed", "in the earlier snapshot only"),
+    (
+        "license-assigned",
+        "License went from Unassigned to Assigned",
+    ),
+    (
+        "license-unassigned",
+        "License went from Assigned to Unassigned",
+    ),
+    (
+        "status-forward",
+        "status moved on: No License → Pending → Using",
+    ),
+    ("status-backward", "status moved back"),
+    ("activation-gained", "Activated License done, not before"),
+    ("activation-lost", "Activated License done before, not now"),
+    ("setup-gained", "Completed App Setup done, not before"),
+    ("setup-lost", "Completed App Setup done before, not now"),
+    ("data-gained", "Added Data in App done, not before"),
+    ("data-lost", "Added Data in App done before, not now"),
+    (
+        "became-active",
+        "active now (each snapshot at its own as-of), not before",
+    ),
+    ("went-inactive", "active before, inactive or never now"),
+    (
+        "hub-authenticated",
+        "a device Hub-authenticated now, none before",
+    ),
+    ("hub-lost", "a device Hub-authenticated before, none now"),
+    ("reminded", "more reminders sent than before"),
+];
+
 /// The console's device columns on the User Details page.
 pub(crate) const DEVICE_COLUMNS: [&str; 5] = [
     "Device Name",

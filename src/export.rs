@@ -135,6 +135,52 @@ impl Manifest {
     }
 }
 
+/// One side of a diff as its manifest records it: the snapshot, the instant and window it was
+/// measured at, and the files it was read from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct SideRecord {
+    pub(crate) snapshot: SnapshotInfo,
+    #[serde(serialize_with = "crate::util::ser_ts")]
+    pub(crate) as_of: chrono::DateTime<chrono::Utc>,
+    pub(crate) window_days: i64,
+    pub(crate) inputs: Vec<InputMeta>,
+}
+
+/// The provenance of `rollcall diff -o FILE`, beside it as `FILE.manifest.json`: both
+/// snapshots, the filters and the side they apply to, the transitions kept, the statement that
+/// ran with its parameters (runnable on its own), and the file's hash. No wall-clock time, so
+/// the same comparison always gives the same bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct DiffManifest {
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) command: &'static str,
+    pub(crate) from: SideRecord,
+    pub(crate) to: SideRecord,
+    pub(crate) filters: FiltersRecord,
+    pub(crate) side: crate::read::Side,
+    /// The transitions kept (`--transition`); empty: all.
+    pub(crate) transitions: Vec<&'static str>,
+    pub(crate) format: &'static str,
+    pub(crate) formula_guard: bool,
+    pub(crate) sql: String,
+    pub(crate) parameters: Vec<serde_json::Value>,
+    /// Users listed.
+    pub(crate) rows: u64,
+    /// Users per transition, as the output's head says.
+    pub(crate) counts: crate::read::Counts,
+    pub(crate) files: Vec<FileHash>,
+}
+
+impl DiffManifest {
+    pub(crate) fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(
+            path,
+            (serde_json::to_string_pretty(self)? + "\n").as_bytes(),
+        )
+    }
+}
+
 /// A download's file name, as the report page names its CSV (`downloadName` in report.js):
 /// `rollcall_snapshot-3_status-pending+no-license_search-zo-.csv`. Dimension values in the
 /// console's order, then custom filters, then the search; anything but `A-Za-z0-9._+-` becomes

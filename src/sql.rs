@@ -56,6 +56,7 @@ const BUILTIN: Builtin = embed!("queries":
     "views/latest_params.sql",
     "views/current_snapshot.sql",
     "views/license_decisions.sql",
+    "diff/users.sql",
     "read/snapshots.sql",
     "read/inputs.sql",
     "read/rejects.sql",

@@ -20,6 +20,7 @@ macro_rules! note {
     };
 }
 
+mod diff;
 mod export;
 mod export_db;
 mod filters;
@@ -33,6 +34,7 @@ mod serve;
 mod show;
 mod snapshots;
 mod summary;
+mod trend;
 mod users;
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -58,6 +60,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(a) => serve::run(&ctx, a),
         Command::Remind(c) => remind::run(&ctx, c),
         Command::Licenses(c) => licenses::run(&ctx, c),
+        Command::Diff(a) => diff::run(&ctx, a),
+        Command::Trend(a) => trend::run(&ctx, a),
     }
 }
 

@@ -4,6 +4,7 @@
 //! about flags or URLs: both arrive as a [`ReadRequest`] and a [`FilterSet`].
 
 mod detail;
+mod history;
 mod listing;
 mod summary;
 
@@ -14,6 +15,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 pub(crate) use detail::{Detail, MAX_EMAIL};
+pub(crate) use history::{transition, trend, Counts, Diff, DiffRequest, DiffSide, Side, Trend};
 pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
 pub(crate) use summary::Summary;
 

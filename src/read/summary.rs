@@ -100,9 +100,21 @@ fn count_where(a: &str, b: &Stmt) -> Stmt {
     s
 }
 
+/// The counts of the summary's one scan (what `rollcall trend` takes of each snapshot).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Counted {
+    pub(crate) total: u64,
+    pub(crate) matches: u64,
+    pub(crate) funnel: Vec<Step>,
+    pub(crate) facets: Vec<Facet>,
+    pub(crate) future_last_use: u64,
+    pub(crate) future_examples: Vec<String>,
+}
+
 impl Reader {
-    /// Computes the whole summary in one scan of the users view (`queries/read/summary.sql`).
-    pub(crate) fn summary(&self, filters: &FilterSet) -> Result<Summary> {
+    /// The funnel and every facet's counts in one scan of the users view
+    /// (`queries/read/summary.sql`).
+    pub(crate) fn funnel_counts(&self, filters: &FilterSet) -> Result<Counted> {
         let sql = self.sql();
         let scope = self.scope();
         let all = predicate(sql, filters)?;
@@ -180,6 +192,27 @@ impl Reader {
             Some(Cell::Text(list)) => list.lines().take(5).map(String::from).collect(),
             _ => Vec::new(),
         };
+        Ok(Counted {
+            total,
+            matches,
+            funnel,
+            facets,
+            future_last_use,
+            future_examples,
+        })
+    }
+
+    /// `rollcall summary`: the counts, the data-quality notices and the seats.
+    pub(crate) fn summary(&self, filters: &FilterSet) -> Result<Summary> {
+        let scope = self.scope();
+        let Counted {
+            total,
+            matches,
+            funnel,
+            facets,
+            future_last_use,
+            future_examples,
+        } = self.funnel_counts(filters)?;
         let rejects = self.rejects()?;
         let mut rejects_by_reason = BTreeMap::new();
         for r in &rejects {

@@ -12,6 +12,7 @@ mod common;
 mod contract;
 mod export_db;
 mod handover;
+mod history;
 mod ingest;
 mod licenses;
 mod parquet;
