@@ -9,6 +9,7 @@
 #![warn(unreachable_pub)]
 
 mod bounds;
+mod chart;
 mod cli;
 mod cmd;
 mod domain;

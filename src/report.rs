@@ -171,6 +171,86 @@ struct ReportData {
     packed: String,
     /// Every snapshot, when served (the page's scope picker).
     snapshots: Option<Vec<SnapshotInfo>>,
+    /// The static report's "Changes since the previous snapshot" (when there is one).
+    changes: Option<Changes>,
+    /// The funnel over the snapshots up to this one (three or more).
+    trend: Option<crate::chart::TrendChart>,
+}
+
+/// The most changed users the static report lists (the counts cover them all; `rollcall diff
+/// -o` writes every one).
+const CHANGES_LIMIT: usize = 5_000;
+
+/// What changed since the previous snapshot, for the static report: the counts of every
+/// transition with its meaning, and the first [`CHANGES_LIMIT`] users.
+#[derive(Debug, Serialize)]
+pub(crate) struct Changes {
+    pub(crate) from: crate::read::DiffSide,
+    pub(crate) to: crate::read::DiffSide,
+    pub(crate) counts: Vec<(&'static str, &'static str, u64)>,
+    pub(crate) users: Vec<crate::read::Change>,
+    pub(crate) total: usize,
+}
+
+impl Changes {
+    pub(crate) fn of(mut d: crate::read::Diff) -> Changes {
+        let meaning = |k: &str| {
+            domain::TRANSITIONS
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map_or("", |(_, m)| *m)
+        };
+        let total = d.users.len();
+        d.users.truncate(CHANGES_LIMIT);
+        Changes {
+            counts: d.counts.0.iter().map(|(k, n)| (*k, meaning(k), *n)).collect(),
+            from: d.from,
+            to: d.to,
+            users: d.users,
+            total,
+        }
+    }
+}
+
+/// The static report's history: the changes since the previous snapshot by as-of (the
+/// filters on this one) and, with three or more snapshots up to this one, the trend chart.
+fn history(
+    reader: &Reader,
+    filters: &FilterSet,
+) -> Result<(Option<Changes>, Option<crate::chart::TrendChart>)> {
+    let scope = reader.scope().clone();
+    let Some(previous) = reader.previous(&scope.snapshot)? else {
+        return Ok((None, None));
+    };
+    let other = crate::model::Scope {
+        as_of: previous.as_of,
+        snapshot: previous,
+        window_days: scope.window_days,
+    };
+    let diff = reader.diff(
+        &other,
+        &crate::read::DiffRequest {
+            side: crate::read::Side::To,
+            filters: filters.clone(),
+            transitions: Vec::new(),
+        },
+    )?;
+    let trend = crate::read::trend(
+        reader.sibling(&crate::read::ReadRequest {
+            snapshot: Some(scope.snapshot.id),
+            as_of: None,
+            window_days: scope.window_days,
+        })?,
+        filters,
+        scope.window_days,
+        Some(&scope.snapshot),
+    )?;
+    let chart = if trend.snapshots.len() >= 3 {
+        crate::chart::trend_chart(&trend)
+    } else {
+        None
+    };
+    Ok((Some(Changes::of(diff)), chart))
 }
 
 /// Where the page's users come from: embedded in the file (`rollcall report`), or asked of the
@@ -319,6 +399,11 @@ fn gather(
     let rejects_total = rejects.len();
     rejects.truncate(REJECTS_LIMIT);
     let vocabulary = Vocabulary::new(scope.window_days);
+    let (changes, trend) = match rows {
+        Rows::Embedded => history(reader, filters)?,
+        Rows::Served { .. } => (None, None),
+    };
+    timer.lap("report: history");
     let (mut data, body, snapshots) = match rows {
         Rows::Embedded => {
             let (data, body) = page_data(reader, filters, summary.matches, &vocabulary, &timer)?;
@@ -361,6 +446,8 @@ fn gather(
         data,
         packed,
         snapshots,
+        changes,
+        trend,
     })
 }
 
@@ -830,6 +917,8 @@ fn render(mut data: ReportData, templates: &Templates) -> Result<String> {
             notices_limit => NOTICES_LIMIT,
             served => data.data.served,
             snapshots => J::from_serialize(&data.snapshots),
+            changes => J::from_serialize(&data.changes),
+            trend => J::from_serialize(&data.trend),
         })
         .map_err(|e| anyhow::anyhow!("rendering the report: {e:#}"))?;
     Ok(html)

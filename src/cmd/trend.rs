@@ -25,7 +25,7 @@ pub(super) fn run(ctx: &Ctx, a: TrendArgs) -> Result<()> {
     let filters = super::filter_set(&a.filters)?;
     let reader = ctx.reader(&ReadRequest::default())?;
     reader.check(&filters)?;
-    let trend = read::trend(reader, &filters, a.filters.window_days)?;
+    let trend = read::trend(reader, &filters, a.filters.window_days, None)?;
     let out = a.output.as_deref();
     let text = match a.format {
         ListFormat::Table => {

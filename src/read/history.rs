@@ -129,6 +129,16 @@ fn int(c: &Cell) -> Option<i64> {
 }
 
 impl Reader {
+    /// The snapshot just before `s` in as-of order (ties by id), if any.
+    pub(crate) fn previous(&self, s: &SnapshotInfo) -> Result<Option<SnapshotInfo>> {
+        Ok(self
+            .store()
+            .snapshots()?
+            .into_iter()
+            .filter(|o| (o.as_of, o.id) < (s.as_of, s.id))
+            .max_by_key(|o| (o.as_of, o.id)))
+    }
+
     /// The two snapshots a diff compares: `--to` (default the latest) and `--from` (default the
     /// one before `--to` in as-of order). An unknown id, the same snapshot twice, or a database
     /// with one snapshot is a usage error (exit 2).
@@ -166,12 +176,7 @@ impl Reader {
         };
         let from = match from {
             Some(id) => find("--from", id)?,
-            None => all
-                .iter()
-                .filter(|s| (s.as_of, s.id) < (to.as_of, to.id))
-                .max_by_key(|s| (s.as_of, s.id))
-                .cloned()
-                .ok_or_else(|| {
+            None => self.previous(&to)?.ok_or_else(|| {
                     Failure::Usage(format!(
                         "snapshot {} is the earliest (by as-of): name one to compare it with, --from ID (have: {})",
                         to.id,
@@ -321,11 +326,20 @@ pub(crate) struct Trend {
     pub(crate) snapshots: Vec<TrendPoint>,
 }
 
-/// The funnel and facet counts of every snapshot, in as-of order, each at its own as-of with
-/// `window_days`: the summary's scan once per snapshot on one connection.
-pub(crate) fn trend(reader: Reader, filters: &FilterSet, window_days: i64) -> Result<Trend> {
+/// The funnel and facet counts of every snapshot (up to `until`, by as-of, when given), in
+/// as-of order, each at its own as-of with `window_days`: the summary's scan once per snapshot
+/// on one connection.
+pub(crate) fn trend(
+    reader: Reader,
+    filters: &FilterSet,
+    window_days: i64,
+    until: Option<&SnapshotInfo>,
+) -> Result<Trend> {
     let mut order = reader.store().snapshots()?;
     order.sort_by_key(|s| (s.as_of, s.id));
+    if let Some(u) = until {
+        order.retain(|s| (s.as_of, s.id) <= (u.as_of, u.id));
+    }
     let mut reader = reader;
     let mut points = Vec::new();
     for snap in order {

@@ -15,7 +15,9 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 pub(crate) use detail::{Detail, MAX_EMAIL};
-pub(crate) use history::{transition, trend, Counts, Diff, DiffRequest, DiffSide, Side, Trend};
+pub(crate) use history::{
+    transition, trend, Change, Counts, Diff, DiffRequest, DiffSide, Side, Trend,
+};
 pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
 pub(crate) use summary::Summary;
 
@@ -96,6 +98,12 @@ impl Reader {
         let scope = Reader::scope_of(&store, request)?;
         store.rescope(&scope)?;
         Ok(Reader { store, scope })
+    }
+
+    /// Another reader on the same open database (a second connection, its own session) for
+    /// `request`: never a second instance of the file in this process.
+    pub(crate) fn sibling(&self, request: &ReadRequest) -> Result<Reader> {
+        Reader::with_store(self.store.try_clone()?, request)
     }
 
     /// The connection back, its session views kept, for [`reuse`](Self::reuse).
