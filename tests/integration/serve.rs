@@ -450,6 +450,11 @@ fn routes_answer_like_the_cli_and_the_truth() {
     let data = crate::common::page_data::decode(&html);
     assert_eq!(data["served"], json!(true), "a served page");
     assert_eq!(data["n"], json!(0), "served pages embed no users");
+    assert_eq!(
+        data["remind_max"],
+        json!(50),
+        "the selection's cap is the most one POST /api/remind names"
+    );
     assert!(
         data["u"]["email"].as_array().is_none_or(|a| a.is_empty()),
         "no user is embedded: {}",
