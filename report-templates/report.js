@@ -733,7 +733,7 @@
     tr.className = 'spacer';
     tr.setAttribute('aria-hidden', 'true');
     var td = doc.createElement('td');
-    td.colSpan = COLS.length;
+    td.colSpan = COLS.length + (SERVED ? 1 : 0);
     tr.appendChild(td);
     return tr;
   }
@@ -759,6 +759,7 @@
     tr.setAttribute('aria-rowindex', String(p + 2));
     tr.setAttribute('data-pos', String(p));
     tr.setAttribute('data-email', typeof emails[i] === 'string' ? emails[i] : '');
+    if (SERVED) tr.appendChild(pickCell(tr, i, tabbable));
     // Each cell names its column (k-KEY): the phone layout turns a row into a card from them.
     var nm = names[i];
     if (hasText(nm)) cell(tr, nm, 'k-name', true); else cell(tr, '—', 'k-name none');
@@ -784,6 +785,13 @@
     return tr;
   }
 
+  // A row is in the Tab order with its selection box (served), or out of it with it.
+  function setTabbable(tr, on) {
+    tr.tabIndex = on ? 0 : -1;
+    var b = tr.querySelector('input.pick-box');
+    if (b) b.tabIndex = tr.tabIndex;
+  }
+
   function rowEl(pos) {
     if (!tbody || pos < rStart || pos >= rEnd) return null;
     var r = tbody.children[pos - rStart + 1];
@@ -802,6 +810,7 @@
     if (!force && start === rStart && end === rEnd) return;
     var ae = doc.activeElement;
     var hadFocus = (ae && ae !== tbody && tbody.contains(ae)) || (parked && ae === scroller);
+    var onBox = isPickBox(ae);
     rStart = start;
     rEnd = end;
     setSpacer(topSp, start * rowH);
@@ -818,7 +827,7 @@
       var r = rowEl(activePos);
       if (r) {
         parked = false;
-        r.focus({ preventScroll: true });
+        focusRow(r, onBox);
       } else {
         parked = true;
         scroller.focus({ preventScroll: true });
@@ -847,7 +856,14 @@
     else if (bottom > scroller.scrollTop + vis) scroller.scrollTop = bottom - vis;
   }
 
-  function moveTo(pos) {
+  // Focus a row, or its selection box (served) when the focus was on a box: the arrows then
+  // go from box to box, and Space keeps ticking.
+  function focusRow(r, box) {
+    var b = box ? r.querySelector('input.pick-box') : null;
+    (b || r).focus({ preventScroll: true });
+  }
+
+  function moveTo(pos, box) {
     if (viewLen === 0) return;
     activePos = Math.max(0, Math.min(viewLen - 1, pos));
     ensureVisible(activePos);
@@ -855,7 +871,7 @@
     var r = rowEl(activePos);
     if (r) {
       parked = false;
-      r.focus({ preventScroll: true });
+      focusRow(r, box);
     }
   }
 
@@ -1319,9 +1335,9 @@
       syncBars();
       syncCards();
       syncPager();
-      syncRemindPage();
       if (activePos >= viewLen) activePos = Math.max(0, viewLen - 1);
       render(true);
+      syncSelection();
     }, function (err) {
       if (seq !== served.seq) return;
       if (grid) grid.removeAttribute('aria-busy');
@@ -1640,43 +1656,188 @@
     return box;
   }
 
-  // Served: "remind selected" sends the pending users of the page shown (narrow the list with
-  // search and filters to choose them; a page holds 50, the most one request sends).
-  var remindPage = byId('remind-page');
-  var remindPageStatus = byId('remind-page-status');
-  function pagePending() {
+  // ---------------------------------------------------------------- served: remind selected
+  // The admin ticks users in the list and sends them reminders in one request. The selection
+  // is a set of emails, kept while pages, searches and filters change (a page holds only the
+  // rows shown), and capped at the most one POST /api/remind names. Users who are not pending
+  // are sent anyway: the server skips them and says why, as `remind send` does.
+  var PICK_MAX = typeof data.remind_max === 'number' && data.remind_max > 0 ? data.remind_max : 0;
+  var picked = new Map();
+  var sending = false;
+  var pickPage = byId('select-page');
+  var pickCount = byId('selection-count');
+  var pickLimit = byId('selection-limit');
+  var remindSel = byId('remind-selected');
+  var clearSel = byId('clear-selection');
+  var remindResult = byId('remind-result');
+
+  function isPickBox(x) { return !!(x && x.classList && x.classList.contains('pick-box')); }
+  function isPicked(em) { return picked.has(em.toLowerCase()); }
+
+  // Adds a user to the selection; false past the cap.
+  function pick(em) {
+    if (isPicked(em)) return true;
+    if (picked.size >= PICK_MAX) return false;
+    picked.set(em.toLowerCase(), em);
+    return true;
+  }
+
+  function pickCell(tr, i, tabbable) {
+    var em = emailOf(i);
+    var nm = names[i];
+    var td = el('td', 'k-select');
+    // The label fills the cell: a click anywhere in it ticks the box.
+    var lb = el('label', 'pick');
+    var b = doc.createElement('input');
+    b.type = 'checkbox';
+    b.className = 'pick-box';
+    b.tabIndex = tabbable ? 0 : -1;
+    b.disabled = em === '';
+    b.checked = em !== '' && isPicked(em);
+    b.setAttribute('aria-label', 'Select ' + (hasText(nm) ? nm + ' (' + em + ')' : em));
+    tr.classList.toggle('picked', b.checked);
+    lb.appendChild(b);
+    td.appendChild(lb);
+    return td;
+  }
+
+  function pageEmails() {
     var out = [];
     for (var p = 0; p < viewLen; p++) {
-      var i = view[p];
-      if (slug(ST, i) === 'pending' && emailOf(i) !== '') out.push(emailOf(i));
+      var em = emailOf(view[p]);
+      if (em !== '') out.push(em);
     }
     return out;
   }
-  function syncRemindPage() {
-    if (!remindPage) return;
-    var n = SERVED ? pagePending().length : 0;
-    remindPage.hidden = !SERVED;
-    remindPage.disabled = n === 0;
-    remindPage.textContent = n === 0
-      ? 'No pending users on this page to remind'
-      : 'Send reminders to the ' + (n === 1 ? 'pending user' : n + ' pending users') + ' on this page';
+
+  function sayLimit(text) {
+    if (pickLimit) pickLimit.textContent = text;
   }
-  if (remindPage && SERVED) {
-    remindPage.addEventListener('click', function () {
-      var list = pagePending();
-      if (list.length === 0) return;
-      if (!window.confirm('Send a setup reminder to ' + list.length + ' pending user' + (list.length === 1 ? '' : 's') + ' on this page? Anyone reminded recently is skipped.')) return;
-      remindPage.disabled = true;
-      remindPageStatus.textContent = 'Sending ' + list.length + '…';
-      postJSON(API + 'remind?' + list.map(function (e) { return 'email=' + enc(e); }).join('&') + fixedQuery()).then(function (res) {
+
+  // The boxes, the page's box, the count and the bar, from the selection.
+  function syncSelection() {
+    if (!SERVED) return;
+    var rows = tbody ? tbody.querySelectorAll('tr.r') : [];
+    for (var k = 0; k < rows.length; k++) {
+      var on = isPicked(rows[k].getAttribute('data-email') || '');
+      var b = rows[k].querySelector('input.pick-box');
+      if (b && !b.disabled) b.checked = on;
+      rows[k].classList.toggle('picked', on);
+    }
+    var page = pageEmails();
+    var here = page.filter(isPicked).length;
+    if (pickPage) {
+      pickPage.disabled = page.length === 0;
+      pickPage.checked = page.length > 0 && here === page.length;
+      pickPage.indeterminate = here > 0 && here < page.length;
+    }
+    var total = picked.size;
+    var pending = pendingPicked();
+    if (pickCount) {
+      pickCount.textContent = total === 0
+        ? 'None selected: tick users in the list to send them reminders, up to ' + PICK_MAX + ' at once.'
+        : thousands(total) + ' selected (' + pending + ' pending, ' + here + ' on this page), kept across pages, searches and filters' +
+          (total >= PICK_MAX ? ': the most one send takes.' : '.');
+    }
+    if (total < PICK_MAX) sayLimit('');
+    if (remindSel) {
+      remindSel.textContent = 'Send reminders to the selected (' + thousands(total) + ')';
+      remindSel.disabled = total === 0 || sending;
+    }
+    if (clearSel) clearSel.hidden = total === 0;
+  }
+
+  function whyNot() {
+    return 'at most ' + PICK_MAX + ' users can be selected, the most one send takes. Send these first, or unselect some.';
+  }
+
+  // The selected users the rows seen last called pending (the server decides when sending).
+  function pendingPicked() {
+    var count = 0;
+    picked.forEach(function (em, key) {
+      var i = poolIndex.get(key);
+      if (i !== undefined && slug(ST, i) === 'pending') count++;
+    });
+    return count;
+  }
+
+  // The server's account of a send: the counts, then why each user was not sent.
+  function showAccount(b) {
+    var frag = doc.createDocumentFragment();
+    frag.appendChild(el('p', 'account', b.sent + ' sent, ' + b.skipped + ' skipped, ' + b.failed + ' failed (' + b.via + ').'));
+    var notSent = b.results.filter(function (r) { return r && r.outcome !== 'sent'; });
+    if (notSent.length) {
+      var ul = el('ul', 'reasons');
+      notSent.forEach(function (r) { ul.appendChild(el('li', null, String(r.line))); });
+      frag.appendChild(ul);
+    }
+    remindResult.replaceChildren(frag);
+  }
+
+  if (SERVED && tbody) {
+    tbody.addEventListener('change', function (e) {
+      var b = e.target;
+      if (!isPickBox(b)) return;
+      var tr = b.closest('tr.r');
+      var em = tr ? tr.getAttribute('data-email') || '' : '';
+      if (em === '') return;
+      if (!b.checked) picked.delete(em.toLowerCase());
+      else if (!pick(em)) {
+        b.checked = false;
+        sayLimit(em + ' is not selected: ' + whyNot());
+      }
+      syncSelection();
+    });
+  }
+  if (SERVED && pickPage) {
+    // Ticked or mixed, a click selects the page's users (as many as the cap leaves room for);
+    // all of them selected, it unselects them.
+    pickPage.addEventListener('change', function () {
+      var page = pageEmails();
+      if (page.length && page.every(isPicked)) {
+        page.forEach(function (em) { picked.delete(em.toLowerCase()); });
+      } else {
+        var left = page.filter(function (em) { return !pick(em); }).length;
+        if (left) sayLimit((page.length - left) + ' of the ' + page.length + ' users on this page are selected: ' + whyNot());
+      }
+      syncSelection();
+    });
+  }
+  if (SERVED && clearSel) {
+    clearSel.addEventListener('click', function () {
+      picked.clear();
+      syncSelection();
+      // The button is gone: the focus goes where the next selection starts.
+      if (pickPage) pickPage.focus({ preventScroll: true });
+    });
+  }
+  if (SERVED && remindSel && remindResult) {
+    remindSel.addEventListener('click', function () {
+      var list = Array.from(picked.values());
+      if (list.length === 0 || sending) return;
+      var pending = pendingPicked();
+      if (!window.confirm('Send reminders to the ' + list.length + ' selected user' + (list.length === 1 ? '' : 's') +
+        ' (' + pending + ' pending)? Anyone not pending, or reminded recently, is skipped with the reason.')) return;
+      sending = true;
+      syncSelection();
+      remindResult.replaceChildren(el('p', null, 'Sending to ' + list.length + '…'));
+      postJSON(API + 'remind?' + list.map(function (em) { return 'email=' + enc(em); }).join('&') + fixedQuery()).then(function (res) {
+        sending = false;
         var b = res.body || {};
-        remindPageStatus.textContent = typeof b.sent === 'number'
-          ? b.sent + ' sent, ' + b.skipped + ' skipped, ' + b.failed + ' failed (' + b.via + ').'
-          : 'Not sent: ' + errorText(res);
-        load();
+        if (typeof b.sent === 'number' && Array.isArray(b.results)) {
+          // Sent (a 502 too: the account says who failed): these users are done with (a box
+          // ticked meanwhile stays), and the list's reminder counts have changed.
+          showAccount(b);
+          list.forEach(function (em) { picked.delete(em.toLowerCase()); });
+          load();
+        } else {
+          remindResult.replaceChildren(el('p', null, 'Not sent: ' + errorText(res)));
+        }
+        syncSelection();
       }, function (err) {
-        remindPageStatus.textContent = 'Not sent: ' + (err && err.message ? err.message : String(err));
-        syncRemindPage();
+        sending = false;
+        remindResult.replaceChildren(el('p', null, 'Not sent: ' + (err && err.message ? err.message : String(err))));
+        syncSelection();
       });
     });
   }
@@ -1841,16 +2002,18 @@
     scroller.addEventListener('keydown', function (e) {
       var t = e.target;
       var onRow = !!(t && t.parentNode === tbody && t.classList && t.classList.contains('r'));
-      if (!onRow && !(t === scroller && parked)) return;
-      var pos = onRow ? +t.getAttribute('data-pos') : activePos;
+      // A row's selection box moves like its row; its Space is its own (it ticks the box).
+      var box = isPickBox(t) ? t.closest('tr.r') : null;
+      if (!onRow && !box && !(t === scroller && parked)) return;
+      var pos = onRow ? +t.getAttribute('data-pos') : (box ? +box.getAttribute('data-pos') : activePos);
       var page = Math.max(1, Math.floor(visibleRows() / rowH) - 1);
       switch (e.key) {
-        case 'ArrowDown': moveTo(pos + 1); break;
-        case 'ArrowUp': moveTo(pos - 1); break;
-        case 'PageDown': moveTo(pos + page); break;
-        case 'PageUp': moveTo(pos - page); break;
-        case 'Home': moveTo(0); break;
-        case 'End': moveTo(viewLen - 1); break;
+        case 'ArrowDown': moveTo(pos + 1, !!box); break;
+        case 'ArrowUp': moveTo(pos - 1, !!box); break;
+        case 'PageDown': moveTo(pos + page, !!box); break;
+        case 'PageUp': moveTo(pos - page, !!box); break;
+        case 'Home': moveTo(0, !!box); break;
+        case 'End': moveTo(viewLen - 1, !!box); break;
         case 'Enter':
         case ' ':
         case 'Spacebar':
@@ -1865,16 +2028,20 @@
   }
 
   if (tbody) {
+    // The focused row (or its selection box) becomes the one Tab reaches.
     tbody.addEventListener('focusin', function (e) {
       var t = e.target;
-      if (!t || !t.classList || !t.classList.contains('r')) return;
-      activePos = +t.getAttribute('data-pos');
+      var tr = t && t.closest ? t.closest('tr.r') : null;
+      if (!tr || tr.parentNode !== tbody) return;
+      activePos = +tr.getAttribute('data-pos');
       parked = false;
       var prev = tbody.querySelectorAll('tr.r[tabindex="0"]');
-      for (var k = 0; k < prev.length; k++) if (prev[k] !== t) prev[k].tabIndex = -1;
-      t.tabIndex = 0;
+      for (var k = 0; k < prev.length; k++) if (prev[k] !== tr) setTabbable(prev[k], false);
+      setTabbable(tr, true);
     });
     tbody.addEventListener('click', function (e) {
+      // A click on a selection box (or around it, in its cell) selects; it opens nothing.
+      if (e.target && e.target.closest && e.target.closest('td.k-select')) return;
       var tr = e.target && e.target.closest ? e.target.closest('tr.r') : null;
       if (!tr || tr.parentNode !== tbody) return;
       var pos = +tr.getAttribute('data-pos');

@@ -292,6 +292,9 @@ struct PageData {
     /// under `api`, and nothing is embedded (`u` and `d` are empty).
     served: bool,
     api: &'static str,
+    /// Served: the most users one `POST /api/remind` names, which caps the list's selection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remind_max: Option<usize>,
     /// Users embedded (at most [`EMBED_LIMIT`]).
     n: u64,
     /// The report's provenance, for the manifest the page writes beside a download.
@@ -842,6 +845,7 @@ impl PageData {
             device_columns: vocabulary.device_columns,
             served,
             api: "/api/",
+            remind_max: served.then_some(crate::server::REMIND_MAX),
             meta: None,
             partial: false,
             n: 0,

@@ -30,8 +30,9 @@ pub(crate) struct Actions {
 }
 
 /// The most users one Send Reminder names: a larger send is the CLI's (`remind send`, which
-/// asks before it sends more than 50).
-pub(super) const REMIND_MAX: usize = 50;
+/// asks before it sends more than 50). The console's selection is capped at it (the page
+/// learns it from `report::PageData`).
+pub(crate) const REMIND_MAX: usize = 50;
 /// The longest a worklist note may be, in characters.
 pub(super) const NOTE_MAX: usize = 500;
 /// How long a change waits for the requests still reading the database, and for another

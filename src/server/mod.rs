@@ -98,7 +98,7 @@ pub(crate) struct ServerConfig {
     pub(crate) actions: Actions,
 }
 
-pub(crate) use actions::Actions;
+pub(crate) use actions::{Actions, REMIND_MAX};
 
 /// Serves until stopped by a signal; returns only if it cannot start.
 pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {

@@ -450,6 +450,11 @@ fn routes_answer_like_the_cli_and_the_truth() {
     let data = crate::common::page_data::decode(&html);
     assert_eq!(data["served"], json!(true), "a served page");
     assert_eq!(data["n"], json!(0), "served pages embed no users");
+    assert_eq!(
+        data["remind_max"],
+        json!(50),
+        "the selection's cap is the most one POST /api/remind names"
+    );
     assert!(
         data["u"]["email"].as_array().is_none_or(|a| a.is_empty()),
         "no user is embedded: {}",
@@ -777,7 +782,14 @@ fn the_served_console_clicks_through_in_chromium() {
     let first = page.rendered_emails();
     assert!(first.len() >= 10, "the first page is drawn: {first:?}");
     axe_check(&page, "the served console's first view");
-    // The console's own parts (the scope form, the pager) fit at 1440 and 390 px like the rest.
+    // The console's own parts (the scope form, the selection's boxes and bar with a user
+    // selected, the pager) fit at 1440 and 390 px like the rest.
+    page.click("#rows tr.r input.pick-box");
+    page.wait_for(
+        "a user selected",
+        "return document.getElementById('clear-selection').hidden",
+        &json!(false),
+    );
     for (width, height, scale, mobile) in [(1440, 900, 1.0, false), (390, 844, 3.0, true)] {
         page.set_viewport(width, height, scale, mobile);
         page.eval("document.getElementById('pager').scrollIntoView(); await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true");
@@ -793,7 +805,24 @@ fn the_served_console_clicks_through_in_chromium() {
                 <= width as u64,
             "{width} px: the page scrolls sideways"
         );
+        assert_eq!(
+            page.eval(
+                "const b = document.querySelector('#rows tr.r input.pick-box').getBoundingClientRect();
+                 const r = document.querySelector('#rows tr.r').getBoundingClientRect();
+                 return b.width > 0 && b.left >= r.left && b.right <= r.right && b.top >= r.top && b.bottom <= r.bottom"
+            ),
+            json!(true),
+            "{width} px: a row's selection box is inside its row (its card on a phone)"
+        );
     }
+    // Printed, the list is the print table: no boxes, no selection bar.
+    page.call("Emulation.setEmulatedMedia", json!({"media": "print"}));
+    assert_eq!(
+        page.eval("return [...document.querySelectorAll('#users input[type=checkbox], #selection')].filter(e => e.getClientRects().length > 0).length"),
+        json!(0),
+        "selection boxes in the print view"
+    );
+    page.call("Emulation.setEmulatedMedia", json!({"media": ""}));
     page.set_viewport(800, 600, 1.0, false);
 
     // Search: ZOË by "zoë", in SQL over the whole snapshot.

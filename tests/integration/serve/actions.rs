@@ -366,14 +366,24 @@ fn a_failed_delivery_is_502_and_logged() {
 
 /// The served details page's buttons, clicked in headless Chromium: Email preview shows the
 /// API's rendering, Send reminder sends (an outbox file, the count one higher on the page),
-/// Assign license records an open decision, and the list's "remind selected" sends the page's
-/// pending users once confirmed. axe-core finds nothing serious with the preview open.
+/// Assign license records an open decision, and "remind selected" sends the users ticked in
+/// the list (across pages and searches, at most 50) once confirmed, saying why each one not
+/// sent was skipped. axe-core finds nothing serious with the preview open, nor with a
+/// selection and a send's account shown.
 #[test]
 #[ignore = "needs Chromium and axe-core (ROLLCALL_AXE_JS); .ci/run runs ignored tests"]
 fn the_action_buttons_work_in_chromium() {
     let chrome = cdp::launch();
     let env = Env::new();
-    env.ingest(USERS, None, AS_OF);
+    // The reminders' fixture and 55 more pending users ("Pat …", between Eve and Zoë by name):
+    // two pages of the list, and more users than one send takes.
+    let mut users = USERS.to_string();
+    for k in 1..=55 {
+        users.push_str(&format!(
+            "Pat Person {k:02},pat{k:02}@example.com,No,,Assigned,Pending User Action,,,,0\n"
+        ));
+    }
+    env.ingest(&users, None, AS_OF);
     let outbox = env.path("served-outbox");
     let outbox_arg = outbox.to_str().unwrap().to_string();
     let server = Server::start(&env, &["--org", "Acme & Co", "--outbox", &outbox_arg]);
@@ -451,28 +461,225 @@ fn the_action_buttons_work_in_chromium() {
     assert_eq!(w["decisions"][0]["email"], "dan@example.com");
     assert_eq!(w["open"], 1);
 
-    // Remind selected: the page's pending users (Bob, Cleo, Zoë), once confirmed.
-    let page3 = Probe::open(&chrome, &format!("{base}?status=pending"));
+    // Remind selected: boxes ticked with the mouse on page 1 (Bob, Cleo and Eve, who is not
+    // pending) and page 2 (Zoë, reminded twice just now), kept through a search.
+    let page3 = Probe::open(&chrome, &base);
+    let said = |what: &str, want: &str| {
+        page3.wait_for(
+            what,
+            "return document.getElementById('selection-count').textContent",
+            &json!(want),
+        );
+    };
+    let box_of = |email: &str| format!("#rows tr[data-email=\"{email}\"] input.pick-box");
+    let ticked = |email: &str| {
+        page3.eval(&format!(
+            "const b = document.querySelector({}); return b ? b.checked : null",
+            crate::common::probe::js_str(&box_of(email))
+        ))
+    };
+    let page_box = |page: &Probe| {
+        page.eval(
+            "const b = document.getElementById('select-page'); return b.indeterminate ? 'mixed' : b.checked",
+        )
+    };
     page3.wait_for(
-        "the button counts the page's pending users",
-        "return document.getElementById('remind-page').textContent",
-        &json!("Send reminders to the 3 pending users on this page"),
+        "page 1 of the list",
+        "return document.getElementById('pager-status').textContent",
+        &json!("Page 1 of 2"),
+    );
+    said(
+        "nothing selected",
+        "None selected: tick users in the list to send them reminders, up to 50 at once.",
+    );
+    assert_eq!(
+        page3.eval("return document.getElementById('remind-selected').disabled"),
+        json!(true)
     );
     page3.eval("window.asked = []; window.confirm = m => { window.asked.push(m); return true; }; return true");
-    page3.click("#remind-page");
+    assert_eq!(
+        page3.eval_str(&format!(
+            "return document.querySelector({}).getAttribute('aria-label')",
+            crate::common::probe::js_str(&box_of("bob@example.com"))
+        )),
+        "Select Bob Stone (bob@example.com)"
+    );
+    page3.click(&box_of("bob@example.com"));
+    said(
+        "Bob selected",
+        "1 selected (1 pending, 1 on this page), kept across pages, searches and filters.",
+    );
+    // A tick is not a click on the row: no details open.
+    page3.eval("await new Promise(r => setTimeout(r, 300)); return true");
+    assert_eq!(
+        page3.eval("return document.getElementById('details').open"),
+        json!(false),
+        "ticking a box opened the user's details"
+    );
+    assert!(!page3.eval_str("return location.search").contains("user="));
+    assert_eq!(page_box(&page3), json!("mixed"));
+    // Keyboard: the arrows go from box to box, Space ticks the focused one.
+    page3.eval(&format!(
+        "document.querySelector({}).focus(); return true",
+        crate::common::probe::js_str(&box_of("bob@example.com"))
+    ));
+    for kind in ["rawKeyDown", "keyUp"] {
+        page3.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": kind, "key": "ArrowDown", "code": "ArrowDown", "windowsVirtualKeyCode": 40}),
+        );
+    }
+    assert_eq!(
+        page3.eval_str("return document.activeElement.closest('tr').dataset.email"),
+        "cleo@example.com"
+    );
+    assert_eq!(
+        page3.eval_str("return document.activeElement.className"),
+        "pick-box"
+    );
+    page3.type_text(" ");
+    page3.wait_for(
+        "Space ticks Cleo",
+        "return document.activeElement.checked",
+        &json!(true),
+    );
+    page3.click(&box_of("eve@example.com"));
+    said(
+        "three selected",
+        "3 selected (2 pending, 3 on this page), kept across pages, searches and filters.",
+    );
+    page3.click("#pager button[data-page=next]");
+    page3.wait_for(
+        "page 2",
+        "return document.getElementById('pager-status').textContent",
+        &json!("Page 2 of 2"),
+    );
+    said(
+        "the selection survives a page change",
+        "3 selected (2 pending, 0 on this page), kept across pages, searches and filters.",
+    );
+    assert_eq!(page_box(&page3), json!(false));
+    page3.click(&box_of("zoe@example.com"));
+    said(
+        "Zoë too",
+        "4 selected (3 pending, 1 on this page), kept across pages, searches and filters.",
+    );
+    page3.set_search("cleo");
+    page3.wait_for(
+        "the search finds Cleo",
+        "return [...document.querySelectorAll('#rows tr.r')].map(r => r.dataset.email).join()",
+        &json!("cleo@example.com"),
+    );
+    assert_eq!(ticked("cleo@example.com"), json!(true), "Cleo stays ticked");
+    assert_eq!(page_box(&page3), json!(true));
+    said(
+        "the selection survives a search",
+        "4 selected (3 pending, 1 on this page), kept across pages, searches and filters.",
+    );
+    page3.set_search("");
+    page3.wait_for(
+        "back to every user",
+        "return document.getElementById('pager-status').textContent",
+        &json!("Page 1 of 2"),
+    );
+    assert_eq!(
+        page3.eval_str("return document.getElementById('remind-selected').textContent"),
+        "Send reminders to the selected (4)"
+    );
+
+    page3.click("#remind-selected");
     page3.wait_for(
         "the account",
-        "return document.getElementById('remind-page-status').textContent",
+        "const a = document.querySelector('#remind-result .account'); return a ? a.textContent : null",
         &json!(format!(
-            "2 sent, 1 skipped, 0 failed (outbox: {outbox_arg})."
+            "2 sent, 2 skipped, 0 failed (outbox: {outbox_arg})."
         )),
     );
     let asked = page3.eval("return window.asked");
+    assert_eq!(
+        asked,
+        json!(["Send reminders to the 4 selected users (3 pending)? Anyone not pending, or reminded recently, is skipped with the reason."])
+    );
+    let reasons = page3.eval(
+        "return [...document.querySelectorAll('#remind-result li')].map(l => l.textContent).sort()",
+    );
+    let reasons: Vec<&str> = reasons
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(
+        reasons[0],
+        "skipped eve@example.com: status is Using Enpass, not Pending User Action"
+    );
     assert!(
-        asked[0].as_str().unwrap().contains("3 pending users"),
-        "{asked}"
+        reasons[1].starts_with("skipped zoe@example.com: reminded ")
+            && reasons[1].contains("within --min-interval 24h"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        page3.eval_str("return document.getElementById('remind-result').getAttribute('role')"),
+        "status"
     );
     assert_eq!(outbox_files(&outbox).len(), 4);
+    // Sent: the selection is cleared and the list shows the new counts.
+    said(
+        "cleared after sending",
+        "None selected: tick users in the list to send them reminders, up to 50 at once.",
+    );
+    page3.wait_for(
+        "Bob's count follows",
+        "const c = document.querySelector('#rows tr[data-email=\"bob@example.com\"] td.k-reminders_sent'); return c ? c.textContent : null",
+        &json!("1"),
+    );
+    assert_eq!(ticked("bob@example.com"), json!(false));
+    axe_check(&page3, "the list with a send's account");
+
+    // At most 50: the page's box selects page 1's 50 users; a 51st is refused, saying why.
+    page3.click("#select-page");
+    said(
+        "the whole page",
+        "50 selected (48 pending, 50 on this page), kept across pages, searches and filters: the most one send takes.",
+    );
+    axe_check(&page3, "the list with 50 users selected");
+    page3.click("#pager button[data-page=next]");
+    page3.wait_for(
+        "page 2 again",
+        "return document.getElementById('pager-status').textContent",
+        &json!("Page 2 of 2"),
+    );
+    page3.click(&box_of("zoe@example.com"));
+    page3.wait_for(
+        "the 51st is refused",
+        "return document.getElementById('selection-limit').textContent",
+        &json!("zoe@example.com is not selected: at most 50 users can be selected, the most one send takes. Send these first, or unselect some."),
+    );
+    assert_eq!(ticked("zoe@example.com"), json!(false));
+    said(
+        "still 50",
+        "50 selected (48 pending, 0 on this page), kept across pages, searches and filters: the most one send takes.",
+    );
+    page3.click("#clear-selection");
+    said(
+        "Clear selection",
+        "None selected: tick users in the list to send them reminders, up to 50 at once.",
+    );
+    assert_eq!(
+        page3.eval_str("return document.getElementById('selection-limit').textContent"),
+        ""
+    );
+    assert_eq!(outbox_files(&outbox).len(), 4, "nothing more was sent");
+    // A row keeps its own keys beside its box: Enter opens the user's details.
+    page3.eval("document.querySelector('#rows tr.r').focus(); return true");
+    for kind in ["keyDown", "keyUp"] {
+        page3.call(
+            "Input.dispatchKeyEvent",
+            json!({"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"}),
+        );
+    }
+    details_open(&page3);
 
     let same_server = |u: &str| u.starts_with(&base) || u.starts_with("data:");
     for p in [&page, &page2, &page3] {
