@@ -1842,6 +1842,30 @@
     });
   }
 
+  // ---------------------------------------------------------------- changes since the previous snapshot
+  // The changed users' table (history.html.j2): a search over each row's words, case- and
+  // accent-insensitive like the list's.
+  var changesSearch = byId('changes-search');
+  var changesTable = byId('changes-users');
+  if (changesSearch && changesTable) {
+    var changeRows = Array.prototype.slice.call(changesTable.tBodies[0].rows);
+    var fold = function (t) { return String(t).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase(); };
+    var changeText = changeRows.map(function (r) { return fold(r.textContent); });
+    var changesCount = byId('changes-count');
+    var changesEmpty = byId('changes-empty');
+    changesSearch.addEventListener('input', function () {
+      var q = fold(changesSearch.value.trim());
+      var shown = 0;
+      for (var k = 0; k < changeRows.length; k++) {
+        var hit = q === '' || changeText[k].indexOf(q) !== -1;
+        changeRows[k].hidden = !hit;
+        if (hit) shown++;
+      }
+      if (changesCount) changesCount.textContent = (q === '' ? '' : thousands(shown) + ' of ') + thousands(changeRows.length) + (changeRows.length === 1 ? ' user' : ' users');
+      if (changesEmpty) changesEmpty.hidden = shown !== 0;
+    });
+  }
+
   // ---------------------------------------------------------------- print
   var printRows = byId('print-rows');
   var printNote = byId('print-note');
@@ -2144,7 +2168,10 @@
     recompute();
     sel[ST][0] = 0;
   }
-  recording('replace', function () { applyHash(currentState()); });
+  // A link to a part of the page (#changes, #quality) is an anchor, not the list's state.
+  var firstState = currentState();
+  var anchor = !SERVED && firstState !== '' && firstState.indexOf('=') === -1 && byId(dec(firstState));
+  if (!anchor) recording('replace', function () { applyHash(firstState); });
   if (measure()) render(true);
 
   api.ready = true;

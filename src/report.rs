@@ -48,6 +48,7 @@ const DISAGREEMENT: &str = "status-disagreement";
 
 const BUILTIN: Builtin = embed!(
     "report-templates": "report.html.j2", "report.css", "report.js", "data.js", "console.html.j2",
+    "history.html.j2",
     "email/layout.html.j2",
     "email/activate.subject.j2", "email/activate.txt.j2", "email/activate.html.j2",
     "email/setup.subject.j2", "email/setup.txt.j2", "email/setup.html.j2",
@@ -190,6 +191,8 @@ pub(crate) struct Changes {
     pub(crate) counts: Vec<(&'static str, &'static str, u64)>,
     pub(crate) users: Vec<crate::read::Change>,
     pub(crate) total: usize,
+    /// Which users were compared, in words.
+    pub(crate) side_note: String,
 }
 
 impl Changes {
@@ -202,8 +205,26 @@ impl Changes {
         };
         let total = d.users.len();
         d.users.truncate(CHANGES_LIMIT);
+        let f = d.filters.as_str();
+        let side_note = match (d.unfiltered, d.side) {
+            (true, _) => "Every user of either snapshot is compared.".to_string(),
+            (false, crate::read::Side::To) => format!(
+                "Users selected by the filters ({f}) in snapshot #{}; users no longer there are not counted.",
+                d.to.snapshot.id
+            ),
+            (false, crate::read::Side::From) => format!(
+                "Users selected by the filters ({f}) in snapshot #{}.",
+                d.from.snapshot.id
+            ),
+        };
         Changes {
-            counts: d.counts.0.iter().map(|(k, n)| (*k, meaning(k), *n)).collect(),
+            side_note,
+            counts: d
+                .counts
+                .0
+                .iter()
+                .map(|(k, n)| (*k, meaning(k), *n))
+                .collect(),
             from: d.from,
             to: d.to,
             users: d.users,

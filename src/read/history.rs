@@ -73,6 +73,9 @@ pub(crate) struct Diff {
     pub(crate) from: DiffSide,
     pub(crate) to: DiffSide,
     pub(crate) filters: String,
+    /// No filter: every user of either side was compared.
+    #[serde(skip)]
+    pub(crate) unfiltered: bool,
     pub(crate) side: Side,
     /// Users per transition, every kind kept in [`TRANSITIONS`] order (0 included).
     pub(crate) counts: Counts,
@@ -283,6 +286,7 @@ impl Reader {
             from: from.into(),
             to: to.into(),
             filters: req.filters.describe(),
+            unfiltered: req.filters == FilterSet::default(),
             side: req.side,
             counts: Counts(
                 TRANSITIONS

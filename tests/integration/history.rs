@@ -442,3 +442,129 @@ fn trend_counts_every_snapshot_at_its_own_as_of() {
         1
     );
 }
+
+/// The static report's "Changes since the previous snapshot" and trend chart, in headless
+/// Chromium: the counts and users as worked out above, the search over them, the chart's five
+/// lines through one point per snapshot, a screenshot, axe-core, and nothing fetched.
+#[test]
+#[ignore = "needs Chromium and axe-core (ROLLCALL_AXE_JS); .ci/run runs ignored tests"]
+fn the_report_shows_the_changes_and_the_trend_in_chromium() {
+    use crate::common::cdp;
+    use crate::common::probe::{file_url, offline, Probe};
+    let chrome = cdp::launch();
+    let env = org();
+    third(&env);
+    // Snapshot 2's report: the changes since snapshot 1; two snapshots, no chart yet.
+    let two = env.path("report-2");
+    env.ok(&[
+        "report",
+        "--snapshot",
+        "2",
+        "--out",
+        two.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let url = file_url(&two.join("index.html"));
+    let page = Probe::open(&chrome, &format!("{url}#changes"));
+    let text = |js: &str| page.eval_str(js);
+    assert_eq!(
+        text("return document.getElementById('changes-h').textContent"),
+        "Changes since the previous snapshot"
+    );
+    assert_eq!(
+        text("return String(document.getElementById('trend'))"),
+        "null"
+    );
+    let counts = page.eval(
+        "return [...document.querySelectorAll('#changes-counts tbody tr')].map(r => r.cells[0].textContent + ' ' + r.cells[2].textContent)",
+    );
+    let counts: Vec<&str> = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 17);
+    assert_eq!(counts[0], "added 1");
+    assert_eq!(counts[4], "status-forward 2");
+    assert_eq!(counts[11], "data-lost 2");
+    assert_eq!(counts[16], "reminded 1");
+    let rows = "return [...document.querySelectorAll('#changes-users tbody tr')].filter(r => !r.hidden).map(r => r.cells[0].textContent + ' | ' + r.cells[2].textContent + ' | ' + r.cells[5].textContent)";
+    let all = page.eval(rows);
+    assert_eq!(all.as_array().unwrap().len(), 9, "{all}");
+    assert_eq!(
+        all[3],
+        "dee@example.com | pending → using | status-forward, setup-gained, data-gained, became-active, reminded"
+    );
+    assert_eq!(all[4], "fay@example.com | no-license → — | removed");
+    // The search: by name, accent- and case-insensitive, and by transition.
+    page.click("#changes-search");
+    page.type_text("DAHL");
+    page.wait_for(
+        "one user found",
+        "return document.getElementById('changes-count').textContent",
+        &json!("1 of 9 users"),
+    );
+    assert_eq!(page.eval(rows)[0], all[3]);
+    page.eval("const s = document.getElementById('changes-search'); s.value = 'hub-'; s.dispatchEvent(new Event('input')); return true");
+    let hub = page.eval(rows);
+    assert_eq!(hub.as_array().unwrap().len(), 2, "{hub}");
+    super::serve::axe_check(&page, "the report's changes section");
+    page.assert_clean(&offline(&url));
+
+    // Snapshot 3's report: three snapshots, so the trend chart; the changes are Fay's return.
+    let three = env.path("report-3");
+    env.ok(&["report", "--out", three.to_str().unwrap(), "--quiet"]);
+    let url3 = file_url(&three.join("index.html"));
+    let page3 = Probe::open(&chrome, &format!("{url3}#trend"));
+    let chart = page3.eval(
+        "const lines = [...document.querySelectorAll('#trend polyline')];
+         return lines.map(l => l.getAttribute('class') + ' ' + l.getAttribute('points').split(' ').length)",
+    );
+    assert_eq!(
+        chart,
+        json!([
+            "line s-total 3",
+            "line s-assigned 3",
+            "line s-activated 3",
+            "line s-app_setup 3",
+            "line s-using 3"
+        ])
+    );
+    // The figures beside the chart: users 9, 9, 10; using 5, 4, 4 (the funnel worked out above).
+    let table = page3.eval(
+        "return [...document.querySelectorAll('#trend .trend-table tbody tr')].map(r => [...r.cells].map(c => c.textContent).join(' '))",
+    );
+    assert_eq!(
+        table,
+        json!([
+            "2026-11-01 9 7 6 5 5",
+            "2026-12-01 9 7 6 5 4",
+            "2026-12-15 10 7 6 5 4"
+        ])
+    );
+    // A taller total is drawn higher: y grows downwards.
+    let ys = page3.eval(
+        "return [...document.querySelectorAll('#trend circle.s-total')].map(c => +c.getAttribute('cy'))",
+    );
+    let ys: Vec<f64> = ys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(ys[2] < ys[1] && (ys[0] - ys[1]).abs() < 0.01, "{ys:?}");
+    let added = page3.eval(
+        "return [...document.querySelectorAll('#changes-users tbody tr')].map(r => r.cells[0].textContent + ' ' + r.cells[5].textContent)",
+    );
+    assert_eq!(added, json!(["fay@example.com added"]));
+    page3.eval("document.getElementById('trend').scrollIntoView(); await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); return true");
+    let png = page3.screenshot_png();
+    assert!(png.len() > 10_000, "a screenshot of the chart");
+    std::fs::write(env.path("trend.png"), &png).unwrap();
+    if let Ok(dir) = std::env::var("ROLLCALL_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join("report-trend.png"), &png).unwrap();
+    }
+    super::serve::axe_check(&page3, "the report's trend chart");
+    page3.assert_clean(&offline(&url3));
+}

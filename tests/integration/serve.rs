@@ -990,7 +990,7 @@ fn the_served_console_clicks_through_in_chromium() {
 
 /// axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now (axe is
 /// injected by DevTools, which the page's CSP does not govern).
-fn axe_check(page: &Probe, what: &str) {
+pub(crate) fn axe_check(page: &Probe, what: &str) {
     let axe_path = std::env::var("ROLLCALL_AXE_JS")
         .expect("ROLLCALL_AXE_JS must name axe.min.js (npm install axe-core@4.14.1; .ci/run does)");
     let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js readable");
