@@ -42,7 +42,8 @@ pub(crate) enum Command {
     Snapshots(ListArgs),
     /// List the rows an ingest rejected, with file, line, column and reason.
     Rejects(RejectsArgs),
-    /// Write a deterministic synthetic organisation (users.csv, devices.csv) of any size.
+    /// Write a deterministic synthetic organisation (users.csv, devices.csv) of any size, or a
+    /// later snapshot of one with known changes (--evolve-from).
     Sample(SampleArgs),
     /// List users, filtered and sorted, like the console's Users list.
     Users(UsersArgs),

@@ -183,8 +183,8 @@ pub(super) fn transitions(
     }
 }
 
-/// The whole truth of the step from `from` to `to` (minus `removed_rows`, which only the step
-/// knows, and which `Truth` gets filled in by the caller).
+/// The whole truth of the step from `from` to `to`, but for `removed_rows`: the caller fills
+/// those in from the rows it removed.
 pub(super) fn truth(
     from: &Snapshot,
     to: &Snapshot,
