@@ -42,7 +42,8 @@ pub(crate) enum Command {
     Snapshots(ListArgs),
     /// List the rows an ingest rejected, with file, line, column and reason.
     Rejects(RejectsArgs),
-    /// Write a deterministic synthetic organisation (users.csv, devices.csv) of any size.
+    /// Write a deterministic synthetic organisation (users.csv, devices.csv) of any size, or a
+    /// later snapshot of one with known changes (--evolve-from).
     Sample(SampleArgs),
     /// List users, filtered and sorted, like the console's Users list.
     Users(UsersArgs),
@@ -345,18 +346,38 @@ pub(crate) struct RejectsArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SampleArgs {
-    /// How many users.
-    #[arg(long, value_name = "N")]
-    pub(crate) users: u64,
+    /// How many users (not with --evolve-from).
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "evolve_from",
+        conflicts_with = "evolve_from"
+    )]
+    pub(crate) users: Option<u64>,
     /// The random seed; the same seed gives the same files.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
-    /// The folder to write users.csv and devices.csv to.
-    #[arg(long, value_name = "DIR", default_value = "sample")]
-    pub(crate) out: PathBuf,
-    /// The instant the organisation's activity is relative to.
-    #[arg(long, value_name = "TIMESTAMP", default_value = crate::sample::DEFAULT_AS_OF)]
-    pub(crate) as_of: String,
+    /// The folder to write users.csv and devices.csv to (and truth.json with --evolve-from).
+    /// Default: sample, or DIR-plusNd beside DIR with --evolve-from DIR --days N.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// The instant the organisation's activity is relative to (default 2026-11-26T12:00:00Z).
+    /// With --evolve-from: the as-of of the snapshot in DIR, taken from DIR/truth.json when there
+    /// is one (and then it must agree).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub(crate) as_of: Option<String>,
+    /// Write a later snapshot of the organisation in DIR (users.csv and devices.csv as sample
+    /// writes them) with a known set of changes, and the changes as truth.json beside it.
+    #[arg(long, value_name = "DIR", requires = "days")]
+    pub(crate) evolve_from: Option<PathBuf>,
+    /// With --evolve-from: how many whole days (1 or more) after DIR's as-of the new snapshot is.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "evolve_from",
+        allow_negative_numbers = true
+    )]
+    pub(crate) days: Option<i64>,
 }
 
 /// The console's filters, shared by users, summary, export, report and serve. Their values are

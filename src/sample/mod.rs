@@ -8,10 +8,17 @@
 //!
 //! [`write_sample`] and [`truth`] both run `for_each_user`, so what is written and what tests
 //! expect can never drift apart.
+//!
+//! [`evolve`] (`sample --evolve-from`) goes one step further: it reads a snapshot folder back
+//! and writes a later snapshot of the same organisation with a known set of changes, and the
+//! transitions between the two as `truth.json` (the ground truth for snapshot diffs).
 
+mod changes;
+mod evolve;
 mod files;
 mod generator;
 mod names;
+mod snapshot;
 
 use std::convert::Infallible;
 use std::fs::File;
@@ -23,6 +30,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use files::{write_device_row, write_user_row};
 use generator::{for_each_user, GenDevice, GenUser};
+
+pub(crate) use evolve::{evolve, EvolveOptions};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -193,6 +193,46 @@ impl Env {
         dir
     }
 
+    /// Writes a sample organisation with the binary (without ingesting it); returns the folder.
+    pub fn sample_files(&self, users: u64, seed: u64) -> PathBuf {
+        let dir = self.path(&format!("files-{users}-{seed}"));
+        self.ok(&[
+            "sample",
+            "--users",
+            &users.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        dir
+    }
+
+    /// `rollcall sample --evolve-from FROM --days DAYS --seed SEED --out OUT` (OUT in the temp
+    /// dir); returns OUT and its `truth.json`.
+    pub fn evolve(
+        &self,
+        from: &Path,
+        days: i64,
+        seed: u64,
+        out: &str,
+    ) -> (PathBuf, serde_json::Value) {
+        let out = self.path(out);
+        self.ok(&[
+            "sample",
+            "--evolve-from",
+            from.to_str().unwrap(),
+            "--days",
+            &days.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let truth = serde_json::from_str(&read(&out.join("truth.json"))).expect("truth.json");
+        (out, truth)
+    }
+
     /// Ingests a folder's `users.csv` and `devices.csv` as of [`truth::DEFAULT_AS_OF`], with
     /// `extra` flags (a label…); returns what it printed.
     pub fn ingest_folder(&self, dir: &Path, extra: &[&str]) -> String {

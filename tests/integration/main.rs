@@ -10,6 +10,7 @@
 mod common;
 
 mod contract;
+mod evolve;
 mod export_db;
 mod handover;
 mod history;
