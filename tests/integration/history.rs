@@ -568,3 +568,175 @@ fn the_report_shows_the_changes_and_the_trend_in_chromium() {
     super::serve::axe_check(&page3, "the report's trend chart");
     page3.assert_clean(&offline(&url3));
 }
+
+/// Ingests an evolved folder at its truth's as-of.
+fn ingest_evolved(env: &Env, dir: &std::path::Path, truth: &Value) {
+    env.ok(&[
+        "ingest",
+        "--users",
+        dir.join("users.csv").to_str().unwrap(),
+        "--devices",
+        dir.join("devices.csv").to_str().unwrap(),
+        "--as-of",
+        truth["to"]["as_of"].as_str().unwrap(),
+        "--quiet",
+    ]);
+}
+
+/// `diff`'s users as email key → transitions, and its counts.
+fn by_key(doc: &Value) -> BTreeMap<String, Vec<String>> {
+    doc["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["email"].as_str().unwrap().trim().to_lowercase(),
+                u["transitions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn truth_by_key(truth: &Value) -> BTreeMap<String, Vec<String>> {
+    truth["users"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, u)| {
+            (
+                k.clone(),
+                u["transitions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .filter(|(_, t): &(String, Vec<String>)| !t.is_empty())
+        .collect()
+}
+
+/// The generator's evolved organisations (600 users, two steps of 30 and 45 days, the second
+/// re-adding users the first removed): every user's transitions and every count equal the
+/// generator's truth.json, and the reminders' difference its `reminders_delta`; a diff across
+/// both steps never calls a re-added or re-cased user added or removed. The trend's funnel and
+/// facets of the evolved snapshots are the truth's `to_funnel` and `to_facets`.
+#[test]
+fn diff_and_trend_agree_with_the_generators_truth() {
+    let env = Env::new();
+    let base = env.sample(600, 7);
+    let (v2, truth2) = env.evolve(&base, 30, 11, "v2");
+    ingest_evolved(&env, &v2, &truth2);
+    let (v3, truth3) = env.evolve(&v2, 45, 12, "v3");
+    ingest_evolved(&env, &v3, &truth3);
+
+    for (from, to, truth) in [("1", "2", &truth2), ("2", "3", &truth3)] {
+        let doc = env.json(&["diff", "--from", from, "--to", to, "--format", "json"]);
+        assert_eq!(doc["to"]["as_of"], truth["to"]["as_of"]);
+        assert_eq!(doc["from"]["as_of"], truth["from"]["as_of"]);
+        let got = by_key(&doc);
+        let want = truth_by_key(truth);
+        let mut wrong = Vec::new();
+        for key in got
+            .keys()
+            .chain(want.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            if got.get(key) != want.get(key) {
+                wrong.push(format!(
+                    "{key}: diff {:?}, truth {:?}",
+                    got.get(key),
+                    want.get(key)
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{from}→{to}: {} users differ:\n{}",
+            wrong.len(),
+            wrong[..wrong.len().min(20)].join("\n")
+        );
+        for (kind, n) in doc["counts"].as_object().unwrap() {
+            assert_eq!(Some(n), truth["counts"].get(kind), "{from}→{to}: {kind}");
+            assert!(
+                n.as_u64().unwrap() > 0,
+                "{from}→{to}: the generator makes every kind, {kind} is 0"
+            );
+        }
+        let delta: i64 = doc["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| !u["reminders_from"].is_null() && !u["reminders_to"].is_null())
+            .map(|u| u["reminders_to"].as_i64().unwrap() - u["reminders_from"].as_i64().unwrap())
+            .sum();
+        assert_eq!(json!(delta), truth["reminders_delta"], "{from}→{to}");
+        // Users whose address changed case are matched: neither added nor removed.
+        for key in truth["email_case_changed"].as_object().unwrap().keys() {
+            let t = got.get(key).cloned().unwrap_or_default();
+            assert!(
+                !t.contains(&"added".to_string()) && !t.contains(&"removed".to_string()),
+                "{key}: {t:?}"
+            );
+        }
+    }
+    // Across both steps: users removed in the first and re-added in the second were there at
+    // both ends.
+    let readded: Vec<String> = truth3["users"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, u)| {
+            u["transitions"] == json!(["added"])
+                && truth2["users"]
+                    .get(k.as_str())
+                    .is_some_and(|v| v["transitions"] == json!(["removed"]))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(!readded.is_empty(), "the second step re-adds users");
+    let across = by_key(&env.json(&["diff", "--from", "1", "--to", "3", "--format", "json"]));
+    for key in &readded {
+        let t = across.get(key).cloned().unwrap_or_default();
+        assert!(
+            !t.contains(&"added".to_string()) && !t.contains(&"removed".to_string()),
+            "{key}: {t:?}"
+        );
+    }
+
+    // The trend: snapshots 2 and 3 as the truth counts them.
+    let trend = env.json(&["trend", "--format", "json"]);
+    let points = trend["snapshots"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    for (p, truth) in [(&points[1], &truth2), (&points[2], &truth3)] {
+        let f = &truth["to_funnel"];
+        assert_eq!(
+            [
+                &p["funnel"]["total"],
+                &p["funnel"]["assigned"],
+                &p["funnel"]["activated"],
+                &p["funnel"]["app_setup"],
+                &p["funnel"]["using"]
+            ],
+            [
+                &f["total"],
+                &f["licensed"],
+                &f["activated"],
+                &f["app_setup"],
+                &f["using"]
+            ]
+        );
+        for (dim, values) in truth["to_facets"].as_object().unwrap() {
+            for (v, n) in values.as_object().unwrap() {
+                assert_eq!(&p["facets"][dim][v], n, "{dim}={v} at {}", p["as_of"]);
+            }
+        }
+    }
+}
