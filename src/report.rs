@@ -1002,6 +1002,26 @@ pub(crate) enum SidePage<'a> {
         rows: &'a [Vec<String>],
         open: usize,
     },
+    /// The changes between two snapshots picked on the page, and the trend chart.
+    Diff(DiffPage<'a>),
+}
+
+/// What the server's `/diff` page shows: every snapshot (to pick two), the pair and side
+/// compared, the search and the other parameters to keep, one page of the changes, the trend
+/// chart, and the links to the pages before and after.
+pub(crate) struct DiffPage<'a> {
+    pub(crate) snapshots: &'a [SnapshotInfo],
+    pub(crate) from: i64,
+    pub(crate) to: i64,
+    pub(crate) side: crate::read::Side,
+    pub(crate) search: Option<String>,
+    pub(crate) hidden: Vec<(String, String)>,
+    pub(crate) changes: Changes,
+    pub(crate) trend: Option<crate::chart::TrendChart>,
+    pub(crate) offset: u64,
+    pub(crate) total: usize,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 /// A rendered page and the Content-Security-Policy it was rendered under (its meta tag holds
@@ -1015,8 +1035,14 @@ pub(crate) struct Html {
 /// stylesheet, auto-escaped like the report.
 pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) -> Result<Html> {
     let css = templates.files.get("report.css")?;
+    // The diff page's form reloads the page with the snapshots picked: a GET to itself.
+    let form_action = if matches!(page, SidePage::Diff(_)) {
+        "'self'"
+    } else {
+        "'none'"
+    };
     let csp = format!(
-        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action {form_action}",
         csp_hash(&css)
     );
     let env = templates.environment();
@@ -1055,6 +1081,19 @@ pub(crate) fn side_page(page: SidePage<'_>, title: &str, templates: &Templates) 
             title, csp, css => J::from_safe_string(css.clone()),
             page => "worklist",
             headers, rows, open,
+        },
+        SidePage::Diff(d) => minijinja::context! {
+            title, csp, css => J::from_safe_string(css.clone()),
+            page => "diff",
+            snapshots => J::from_serialize(d.snapshots),
+            from => d.from, to => d.to,
+            side => J::from_serialize(d.side),
+            search => d.search,
+            hidden => d.hidden,
+            changes => J::from_serialize(&d.changes),
+            trend => J::from_serialize(&d.trend),
+            offset => d.offset, total => d.total,
+            prev => d.prev, next => d.next,
         },
     };
     let body = tmpl

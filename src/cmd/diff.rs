@@ -25,7 +25,8 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
         .iter()
         .filter(|t| !t.trim().is_empty())
         .map(|t| read::transition(t))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()
+        .map_err(|e| Failure::Usage(format!("--transition: {e}")))?;
     if let Some(out) = &a.output {
         export::check_target("-o", out)?;
     }
@@ -37,22 +38,9 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     };
     // The sides first (on the latest snapshot's session), then a session on the filtered side.
     let probe = ctx.reader(&ReadRequest::default())?;
-    let (from, to) = probe.diff_sides(a.from, a.to)?;
-    let (filtered, other) = match side {
-        Side::To => (&to, &from),
-        Side::From => (&from, &to),
-    };
-    let reader = probe.rescoped(&ReadRequest {
-        snapshot: Some(filtered.id),
-        as_of: None,
-        window_days,
-    })?;
+    let (request, other) = probe.diff_scopes(a.from, a.to, side, window_days)?;
+    let reader = probe.rescoped(&request)?;
     reader.check(&filters)?;
-    let other = crate::model::Scope {
-        snapshot: other.clone(),
-        as_of: other.as_of,
-        window_days,
-    };
     let diff = reader.diff(
         &other,
         &DiffRequest {

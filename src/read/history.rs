@@ -109,7 +109,7 @@ pub(crate) fn transition(name: &str) -> Result<&'static str> {
         .ok_or_else(|| {
             let all: Vec<&str> = TRANSITIONS.iter().map(|(n, _)| *n).collect();
             Failure::Usage(format!(
-                "--transition {}: expected one of {}",
+                "unknown transition '{}': expected one of {}",
                 crate::util::echo(&name),
                 all.join(", ")
             ))
@@ -195,6 +195,34 @@ impl Reader {
             .into());
         }
         Ok((from, to))
+    }
+
+    /// Where a diff reads: the request of the side the filters apply to (a reader for it runs
+    /// [`diff`](Self::diff)) and the other side's scope, both measured with `window_days`.
+    pub(crate) fn diff_scopes(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        side: Side,
+        window_days: i64,
+    ) -> Result<(ReadRequest, Scope)> {
+        let (from, to) = self.diff_sides(from, to)?;
+        let (filtered, other) = match side {
+            Side::To => (to, from),
+            Side::From => (from, to),
+        };
+        Ok((
+            ReadRequest {
+                snapshot: Some(filtered.id),
+                as_of: None,
+                window_days,
+            },
+            Scope {
+                as_of: other.as_of,
+                snapshot: other,
+                window_days,
+            },
+        ))
     }
 
     /// What changed between this reader's scope and `other`'s: the reader's scope is the side

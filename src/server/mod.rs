@@ -54,6 +54,7 @@ mod backend;
 mod cache;
 mod front;
 mod head;
+mod history;
 mod params;
 mod pool;
 mod reply;

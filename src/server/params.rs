@@ -34,6 +34,8 @@ fn cap(key: &str) -> usize {
         "email" => crate::read::MAX_EMAIL,
         "search" => 200,
         "note" => super::actions::NOTE_MAX,
+        // Every transition, comma-separated.
+        "transition" => 400,
         "filter" | "as-of" => 100,
         "columns" => 400,
         "sort" => 64,
@@ -75,6 +77,11 @@ impl Params {
             out.push((key, value));
         }
         Ok(Params(out))
+    }
+
+    /// Every parameter, decoded, in order.
+    pub(super) fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 
     /// Every value of a parameter, in order, as given (`list` also splits at commas).

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tiny_http::{Method, Request};
 
 use super::actions;
+use super::history;
 use super::params::{self, Params, View};
 use super::pool::{BulkJob, Shared};
 use super::reply::{self, Reply};
@@ -57,6 +58,10 @@ enum Route {
     WorklistPage,
     WorklistCsv,
     TodoCsv,
+    /// Onboarding over time (`history.rs`).
+    Diff,
+    Trend,
+    DiffPage,
     Panic,
 }
 
@@ -85,6 +90,9 @@ impl Route {
             "/worklist" => Route::WorklistPage,
             "/worklist.csv" => Route::WorklistCsv,
             "/licenses-todo.csv" => Route::TodoCsv,
+            "/api/diff" => Route::Diff,
+            "/api/trend" => Route::Trend,
+            "/diff" => Route::DiffPage,
             "/__panic" if panic_route => Route::Panic,
             _ => return None,
         })
@@ -102,6 +110,9 @@ impl Route {
             Route::Remind => &["email", "force"],
             Route::Mark => &["email", "action", "note"],
             Route::TodoCsv => &["reclaim-after"],
+            Route::Diff | Route::DiffPage => {
+                &["from", "to", "side", "transition", "offset", "limit"]
+            }
             _ => &[],
         }
     }
@@ -227,6 +238,13 @@ fn plan(shared: &Shared, url: &str, head_only: bool, post: bool) -> Result<Plan>
         Route::WorklistPage => Plan::Now(actions::worklist_page(shared, &view)?),
         Route::WorklistCsv => Plan::Now(actions::worklist_csv(shared, &view)?),
         Route::TodoCsv => Plan::Now(actions::todo_csv(shared, &p, &view)?),
+        Route::Diff => Plan::Now(cached(shared, url, || {
+            history::diff_json(shared, &p, &view)
+        })?),
+        Route::Trend => Plan::Now(cached(shared, url, || {
+            history::trend_json(shared, &p, &view)
+        })?),
+        Route::DiffPage => Plan::Now(history::diff_page(shared, &p, &view, &query)?),
         Route::SnapshotsPage => Plan::Now(snapshots_page(shared)?),
         Route::RejectsPage => Plan::Now(rejects_page(shared, &p, &view)?),
         Route::Page => {
@@ -289,7 +307,7 @@ fn for_people(shared: &Shared, url: &str, reply: Reply) -> Reply {
     let path = url.split_once('?').map_or(url, |(p, _)| p);
     let for_people = matches!(
         path,
-        "/" | "/index.html" | "/snapshots" | "/rejects" | "/worklist"
+        "/" | "/index.html" | "/snapshots" | "/rejects" | "/worklist" | "/diff"
     );
     if !for_people || reply.status < 400 || !reply.content_type.starts_with("application/json") {
         return reply;

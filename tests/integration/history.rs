@@ -50,7 +50,7 @@ hal@example.com,Laptop,Windows,6.11.4,,No
 ivy@example.com,Phone,iOS,6.11.4,,Yes
 ";
 
-fn org() -> Env {
+pub(crate) fn org() -> Env {
     let env = Env::new();
     env.ingest(
         &format!("{HEAD}{S1}"),
@@ -66,7 +66,7 @@ fn org() -> Env {
 }
 
 /// Snapshot 3, as of 2026-12-15: snapshot 2 with Fay back.
-fn third(env: &Env) {
+pub(crate) fn third(env: &Env) {
     env.ingest(
         &format!("{HEAD}{S2}Fay Fox,fay@example.com,No,,Unassigned,No License,,,,0\n"),
         Some(&format!("{DEV_HEAD}{D2}")),
@@ -297,7 +297,7 @@ fn diff_refuses_what_it_cannot_compare_in_one_line() {
         (vec!["diff", "--from", "2", "--to", "2"], "both snapshot 2"),
         (
             vec!["diff", "--transition", "moved"],
-            "--transition moved: expected one of added,",
+            "--transition: unknown transition 'moved': expected one of added,",
         ),
         (vec!["diff", "--snapshot", "1"], "--from and --to"),
         (vec!["diff", "--as-of", "2026-12-01"], "its own as-of"),

@@ -7,6 +7,7 @@
 mod actions;
 mod api;
 mod guard;
+mod history;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
