@@ -1003,7 +1003,7 @@ pub(crate) enum SidePage<'a> {
         open: usize,
     },
     /// The changes between two snapshots picked on the page, and the trend chart.
-    Diff(DiffPage<'a>),
+    Diff(Box<DiffPage<'a>>),
 }
 
 /// What the server's `/diff` page shows: every snapshot (to pick two), the pair and side

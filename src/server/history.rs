@@ -191,7 +191,7 @@ pub(super) fn diff_page(shared: &Shared, p: &Params, view: &View, query: &str) -
     // `of` counted the page; the page says how many changed in all.
     changes.total = total;
     let page = crate::report::side_page(
-        crate::report::SidePage::Diff(crate::report::DiffPage {
+        crate::report::SidePage::Diff(Box::new(crate::report::DiffPage {
             snapshots: &snapshots,
             from: from_id,
             to: to_id,
@@ -204,7 +204,7 @@ pub(super) fn diff_page(shared: &Shared, p: &Params, view: &View, query: &str) -
             total,
             prev,
             next,
-        }),
+        })),
         &shared.title,
         &shared.templates,
     )?;
