@@ -9,6 +9,7 @@ binary and the venv; `python bench.py --help` lists the options. See bench/READM
 from __future__ import annotations
 
 import argparse
+import datetime
 import fcntl
 import http.client
 import json
@@ -32,8 +33,15 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "queries"
 AS_OF = "2026-11-26T12:00:00Z"
-SECTIONS = ["ingest", "query", "export", "report", "serve"]
+SECTIONS = ["ingest", "query", "export", "report", "serve", "history"]
 REPORT_SMALL = 100_000
+
+# The history section (issue #13): a diff of the sample and its evolved copy, and the trend over
+# TREND_SNAPSHOTS snapshots of TREND_USERS users.
+EVOLVE_DAYS = 30
+TREND_SNAPSHOTS = 12
+TREND_USERS = 100_000
+AIM_TREND_S = 1.0
 
 # Aims from the performance issue (stated for 1,000,000 users).
 AIM_RATIO = 1.5
@@ -290,6 +298,22 @@ res = c.execute(f"COPY ({sql}) TO {q(target)} (HEADER)", params).fetchall()
 c.close()
 t2 = time.perf_counter()
 print(json.dumps({"startup_s": t1 - t0, "work_s": t2 - t1, "rows": res[0][0] if res else None}))
+"""
+
+# The history section's trend floor: the summary's one-scan statement once per snapshot, as
+# `rollcall trend` runs it (each at its own as-of), on one read-only connection.
+FLOOR_TREND = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import duckdb
+db, statements = sys.argv[1], json.load(open(sys.argv[2]))
+t1 = time.perf_counter()
+c = duckdb.connect(db, read_only=True)
+c.execute("SET enable_progress_bar = false")
+totals = [c.execute(sql, params).fetchall()[0][0] for sql, params in statements]
+c.close()
+t2 = time.perf_counter()
+print(json.dumps({"startup_s": t1 - t0, "work_s": t2 - t1, "totals": totals}))
 """
 
 # The serve section's floor: `clients` threads, each with its own cursor (its own connection to
@@ -1594,6 +1618,121 @@ print(json.dumps(c.execute("SELECT count(*), count(*) FILTER (WHERE " + sys.argv
                "(HEADER), read-only; the server also guards cells against formula injection.")
         s.note(f"the machine is shared with other builds: uptime at the start: {figs['uptime_at_start']}; "
                f"at the end: {figs['uptime_at_end']}")
+
+    # ---- history (issue #13)
+    def history_db(self, users):
+        """A copy of the ingested sample with its evolved copy (`sample --evolve-from`, EVOLVE_DAYS
+        later) ingested as a second snapshot: made once, untimed."""
+        db = self.dir / f"history-{users}.duckdb"
+        if db.exists():
+            return db
+        base = self.db(users)
+        sample = self.sample(users)
+        evolved = self.dir / f"sample-{users}-plus{EVOLVE_DAYS}d"
+        rm(evolved)
+        progress(f"rollcall sample --evolve-from {sample.name} --days {EVOLVE_DAYS}")
+        r = self.rc("sample", "--evolve-from", sample, "--days", EVOLVE_DAYS, "--seed", self.a.seed, "--out", evolved)
+        self.results.setdefault("setup", {})[f"evolve-{users}"] = {"evolve_s": r.wall, "evolve_rss_bytes": r.maxrss}
+        truth = json.loads((evolved / "truth.json").read_text())
+        tmp = self.dir / f"history-{users}.tmp.duckdb"
+        rm(tmp)
+        shutil.copyfile(base, tmp)
+        progress(f"ingesting the evolved copy into {db.name}")
+        self.rc("ingest", "--quiet", "--users", evolved / "users.csv", "--devices", evolved / "devices.csv",
+                "--as-of", truth["to"]["as_of"], "--db", tmp)
+        tmp.rename(db)
+        return db
+
+    def trend_db(self):
+        """TREND_SNAPSHOTS snapshots of the TREND_USERS sample, a week apart (the same files at
+        each as-of: activity differs), made once, untimed."""
+        db = self.dir / f"trend-{TREND_SNAPSHOTS}x{TREND_USERS}.duckdb"
+        if db.exists():
+            return db
+        sample = self.sample(TREND_USERS)
+        tmp = self.dir / "trend.tmp.duckdb"
+        rm(tmp)
+        for i in range(TREND_SNAPSHOTS):
+            start = datetime.datetime.strptime(AS_OF, "%Y-%m-%dT%H:%M:%SZ")
+            as_of = (start + datetime.timedelta(days=7 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            progress(f"trend: ingesting snapshot {i + 1}/{TREND_SNAPSHOTS} (as of {as_of})")
+            self.rc("ingest", "--quiet", "--users", sample / "users.csv", "--devices", sample / "devices.csv",
+                    "--as-of", as_of, "--db", tmp)
+        tmp.rename(db)
+        return db
+
+    def history(self):
+        s = Section(f"history: diff of {self.n:,} users and their evolved copy (+{EVOLVE_DAYS} days), median of "
+                    f"{self.k_bulk}; trend over {TREND_SNAPSHOTS} snapshots of {TREND_USERS:,}, median of "
+                    f"{self.k_latency}")
+        db = self.history_db(self.n)
+        out = self.dir / f"diff-{self.n}.csv"
+        floor = self.dir / f"floor-diff-{self.n}.csv"
+        rolls, floors = [], []
+        m = None
+        for i in range(self.k_bulk):
+            progress(f"diff run {i + 1}/{self.k_bulk}")
+            rm(out)
+            r = self.rc("diff", "--db", db, "--format", "csv", "-o", out)
+            m = json.loads(Path(str(out) + ".manifest.json").read_text())
+            rolls.append({"wall_s": r.wall, "rss_bytes": r.maxrss})
+            rm(floor)
+            fr = py_child(FLOOR_EXPORT, db, floor, m["sql"], json.dumps(m["parameters"]))
+            fj = json.loads(fr.stdout)
+            floors.append({"wall_s": fr.wall, "work_s": fj["work_s"], "rss_bytes": fr.maxrss, "rows": fj["rows"]})
+        rt = median(x["wall_s"] for x in rolls)
+        ft = median(x["work_s"] for x in floors)
+        r_ = ratio(rt, ft)
+        s.row("diff wall time (rollcall end to end; floor connect→close)", fmt_s(rt), fmt_s(ft), fmt_ratio(r_),
+              f"≤ {AIM_RATIO}×", r_ is not None and r_ <= AIM_RATIO)
+        s.row("  floor incl. python start + import duckdb", fmt_s(rt), fmt_s(median(x["wall_s"] for x in floors)),
+              fmt_ratio(ratio(rt, median(x["wall_s"] for x in floors))))
+        s.row("diff peak RSS", fmt_bytes(max(x["rss_bytes"] for x in rolls)),
+              fmt_bytes(max(x["rss_bytes"] for x in floors)))
+        s.row("changed users (rows)", f"{m['rows']:,}", f"{floors[-1]['rows']:,}" if floors[-1]["rows"] else "—")
+        # The trend.
+        tdb = self.trend_db()
+        times = []
+        doc = None
+        for i in range(self.k_latency):
+            progress(f"trend run {i + 1}/{self.k_latency}")
+            r = self.rc("trend", "--db", tdb, "--format", "json", capture=True)
+            times.append(r.wall)
+            doc = json.loads(r.stdout)
+        # The users view's CTE as rollcall records it, from an export manifest of the trend's db.
+        em = self.dir / "trend-cte.csv"
+        rm(em)
+        self.rc("export", "--db", tdb, "--snapshot", "1", "-o", em)
+        m1 = json.loads(Path(str(em) + ".manifest.json").read_text())
+        cte, _ = split_listing_sql(m1["sql"])
+        statements = []
+        for p in doc["snapshots"]:
+            sql, params = summary_statement(cte, [p["snapshot"]["id"], p["as_of"], p["window_days"]], [], None)
+            statements.append([sql, params])
+        spec = self.dir / "trend-floor.json"
+        spec.write_text(json.dumps(statements))
+        ftimes, totals = [], None
+        for i in range(self.k_latency):
+            fr = py_child(FLOOR_TREND, tdb, spec)
+            fj = json.loads(fr.stdout)
+            ftimes.append(fj["work_s"])
+            totals = fj["totals"]
+        tt, tf = median(times), median(ftimes)
+        s.row(f"trend wall time ({TREND_SNAPSHOTS} snapshots; floor: the same scans, connect→close)", fmt_s(tt),
+              fmt_s(tf), fmt_ratio(ratio(tt, tf)), f"< {AIM_TREND_S:.0f} s", tt < AIM_TREND_S)
+        same = totals == [p["funnel"]["total"] for p in doc["snapshots"]]
+        s.row("  trend totals equal DuckDB's", "yes" if same else "NO", ok=same)
+        s.figures = {"diff_rollcall_runs": rolls, "diff_floor_runs": floors, "diff_s": rt, "diff_floor_s": ft,
+                     "diff_ratio": r_, "diff_rows": m["rows"], "trend_runs_s": times, "trend_floor_runs_s": ftimes,
+                     "trend_s": tt, "trend_floor_s": tf}
+        s.note(f"diff floor = duckdb COPY (<the diff manifest's SQL: queries/diff/users.sql, both snapshots' users "
+               f"views and their full outer join on the email key>) TO 'floor.csv' (HEADER), read-only; rollcall "
+               f"also turns the rows into its JSON-able users, guards the CSV and hashes it for the manifest.")
+        s.note(f"the evolved copy: `rollcall sample --evolve-from sample-{self.n} --days {EVOLVE_DAYS}` (untimed here; "
+               "see results.json setup)")
+        s.note(f"trend data: the {TREND_USERS:,}-user sample ingested {TREND_SNAPSHOTS} times a week apart; the floor "
+               "runs read::summary's one-scan statement (as the serve section builds it) per snapshot.")
+        return s
 
     # ---- driver
     def go(self):

@@ -36,11 +36,13 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
         DiffSideArg::From => Side::From,
         DiffSideArg::To => Side::To,
     };
+    let timer = crate::util::Timer::start();
     // The sides first (on the latest snapshot's session), then a session on the filtered side.
     let probe = ctx.reader(&ReadRequest::default())?;
     let (request, other) = probe.diff_scopes(a.from, a.to, side, window_days)?;
     let reader = probe.rescoped(&request)?;
     reader.check(&filters)?;
+    timer.lap("diff: sessions");
     let diff = reader.diff(
         &other,
         &DiffRequest {
@@ -58,10 +60,11 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
                 note!("{}", headline(&diff));
                 note!("{}", counts_line(&diff));
             }
-            output::csv_string(&grid(&diff), false)?
+            csv_text(&diff)?
         }
         ListFormat::Json => serde_json::to_string_pretty(&diff)? + "\n",
     };
+    timer.lap("diff: output text");
     let Some(path) = out else {
         return super::emit(None, &text);
     };
@@ -97,6 +100,7 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     };
     let manifest_path = export::manifest_path(path);
     manifest.write(&manifest_path)?;
+    timer.lap("diff: written, hashed, manifest");
     note!(
         "wrote {} changed users to {} (manifest {}) · {}",
         diff.users.len(),
@@ -169,42 +173,50 @@ fn pair<T: ToString + PartialEq>(a: &Option<T>, b: &Option<T>) -> String {
     }
 }
 
-/// The users as rows: the CSV's columns (each side's values apart).
-fn grid(d: &Diff) -> Grid {
-    let text = |v: &Option<String>| v.clone().map_or(Cell::Null, Cell::Text);
-    let int = |v: &Option<i64>| v.map_or(Cell::Null, Cell::Int);
-    Grid {
-        headers: [
-            "email",
-            "name",
-            "status_from",
-            "status_to",
-            "activity_from",
-            "activity_to",
-            "reminders_from",
-            "reminders_to",
-            "transitions",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: d
-            .users
-            .iter()
-            .map(|u| {
-                vec![
-                    Cell::Text(u.email.clone()),
-                    text(&u.name),
-                    text(&u.status_from),
-                    text(&u.status_to),
-                    text(&u.activity_from),
-                    text(&u.activity_to),
-                    int(&u.reminders_from),
-                    int(&u.reminders_to),
-                    Cell::Other(u.transitions.join(" ")),
-                ]
-            })
-            .collect(),
+/// The users as CSV, each side's values apart: written field by field from the users (a
+/// million-user diff lists a quarter of a million), text cells formula-guarded.
+fn csv_text(d: &Diff) -> Result<String> {
+    use crate::output::{CsvOut, Kind};
+    let mut out = CsvOut::new(Vec::with_capacity(d.users.len() * 120), false);
+    out.header([
+        "email",
+        "name",
+        "status_from",
+        "status_to",
+        "activity_from",
+        "activity_to",
+        "reminders_from",
+        "reminders_to",
+        "transitions",
+    ])?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let int = |v: &Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    for u in &d.users {
+        let (sf, st, af, at) = (
+            text(&u.status_from),
+            text(&u.status_to),
+            text(&u.activity_from),
+            text(&u.activity_to),
+        );
+        let (rf, rt, tr) = (
+            int(&u.reminders_from),
+            int(&u.reminders_to),
+            u.transitions.join(" "),
+        );
+        out.row([
+            (u.email.as_str(), Kind::Text),
+            (u.name.as_deref().unwrap_or_default(), Kind::Text),
+            // Words of rollcall's own vocabulary and numbers: never a formula.
+            (sf.as_str(), Kind::Value),
+            (st.as_str(), Kind::Value),
+            (af.as_str(), Kind::Value),
+            (at.as_str(), Kind::Value),
+            (rf.as_str(), Kind::Value),
+            (rt.as_str(), Kind::Value),
+            (tr.as_str(), Kind::Value),
+        ])?;
     }
+    Ok(String::from_utf8(out.finish()?).expect("CSV of UTF-8 is UTF-8"))
 }
 
 fn table(d: &Diff, width: Option<usize>) -> String {
