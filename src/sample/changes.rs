@@ -11,26 +11,18 @@ use serde::{Serialize, Serializer};
 use super::snapshot::{Activity, Snapshot, State};
 use crate::domain::Status;
 
-/// The transition kinds, in the order `counts` and each user's `transitions` list them.
-pub(super) const KINDS: [&str; 17] = [
-    "added",
-    "removed",
-    "license-assigned",
-    "license-unassigned",
-    "status-forward",
-    "status-backward",
-    "activation-gained",
-    "activation-lost",
-    "setup-gained",
-    "setup-lost",
-    "data-gained",
-    "data-lost",
-    "became-active",
-    "went-inactive",
-    "hub-authenticated",
-    "hub-lost",
-    "reminded",
-];
+/// The transition kinds, in the order `counts` and each user's `transitions` list them: the
+/// names `rollcall diff` reports (domain.rs; what each means is computed here, independently of
+/// its SQL).
+pub(super) const KINDS: [&str; 17] = {
+    let mut names = [""; 17];
+    let mut i = 0;
+    while i < 17 {
+        names[i] = crate::domain::TRANSITIONS[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// The activity window both snapshots are measured with.
 pub(super) const WINDOW_DAYS: i64 = 30;
