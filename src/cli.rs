@@ -75,6 +75,11 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// The funnel and the filters' counts of every snapshot, in as-of order.
     Trend(TrendArgs),
+    /// Make an Ed25519 key pair in minisign's format for --sign (KEYFILE and KEYFILE.pub).
+    Keygen(KeygenArgs),
+    /// Check a report folder, an export or a manifest: every listed file's size and SHA-256,
+    /// nothing added to a report folder, and with --pubkey the manifest's signature.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -500,6 +505,8 @@ pub(crate) struct DiffArgs {
     /// Write to FILE (and its provenance to FILE.manifest.json) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sign: SignArgs,
 }
 
 #[derive(Debug, Args)]
@@ -566,6 +573,8 @@ pub(crate) struct ExportArgs {
     /// Turn off the CSV formula-injection guard (cells are written exactly as stored).
     #[arg(long)]
     pub(crate) raw: bool,
+    #[command(flatten)]
+    pub(crate) sign: SignArgs,
 }
 
 #[derive(Debug, Args)]
@@ -635,6 +644,8 @@ pub(crate) struct ReportArgs {
     pub(crate) templates: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) sender: SenderArgs,
+    #[command(flatten)]
+    pub(crate) sign: SignArgs,
 }
 
 #[derive(Debug, Args)]
@@ -681,6 +692,40 @@ pub(crate) struct ServeArgs {
     /// to send anyway).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub(crate) min_interval: String,
+}
+
+/// `--sign` of the commands that write a manifest (`export`, `report`, `diff -o`).
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// Sign the manifest with this minisign secret key (`rollcall keygen`, or `minisign -G`),
+    /// writing MANIFEST.minisig beside it. An encrypted key's password comes from
+    /// ROLLCALL_SIGN_PASSWORD, or is asked for on the terminal.
+    #[arg(long, value_name = "KEYFILE")]
+    pub(crate) sign: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeygenArgs {
+    /// The secret key to write; the public key goes to KEYFILE.pub. The password comes from
+    /// ROLLCALL_SIGN_PASSWORD, or is asked for twice on the terminal.
+    #[arg(long, value_name = "KEYFILE")]
+    pub(crate) out: PathBuf,
+    /// Do not encrypt the secret key (as `minisign -G -W`); anyone who reads the file can sign.
+    #[arg(long)]
+    pub(crate) no_password: bool,
+    /// Replace KEYFILE and KEYFILE.pub if they exist.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A report folder, an export or diff file (its FILE.manifest.json), or a manifest.
+    #[arg(value_name = "PATH")]
+    pub(crate) path: PathBuf,
+    /// Check the manifest's signature (MANIFEST.minisig) with this minisign public key.
+    #[arg(long, value_name = "KEYFILE.pub")]
+    pub(crate) pubkey: Option<PathBuf>,
 }
 
 #[cfg(test)]

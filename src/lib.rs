@@ -28,6 +28,7 @@ mod remind;
 mod report;
 pub mod sample;
 mod server;
+mod sign;
 mod sql;
 mod store;
 mod util;

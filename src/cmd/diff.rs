@@ -9,6 +9,7 @@ use crate::error::Failure;
 use crate::export::{self, DiffManifest, FileHash, FiltersRecord, SideRecord};
 use crate::output::{self, Cell, Grid};
 use crate::read::{self, Diff, DiffRequest, ReadRequest, Side};
+use crate::sign;
 
 pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     if a.filters.snapshot.is_some() {
@@ -30,6 +31,11 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     if let Some(out) = &a.output {
         export::check_target("-o", out)?;
     }
+    if a.sign.sign.is_some() && a.output.is_none() {
+        return Err(Failure::Usage("--sign signs the manifest of -o FILE: give -o".into()).into());
+    }
+    // The key first: a wrong password must stop the diff before it writes anything.
+    let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
     let filters = super::filter_set(&a.filters)?;
     let window_days = a.filters.window_days;
     let side = match a.side {
@@ -100,6 +106,13 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     };
     let manifest_path = export::manifest_path(path);
     manifest.write(&manifest_path)?;
+    let subject = format!(
+        "diff snapshot {} to {}",
+        diff.from.snapshot.id, diff.to.snapshot.id
+    );
+    if let Some(sig) = sign::finish(signer.as_ref(), &manifest_path, &subject)? {
+        note!("signed {}: {sig}", manifest_path.display());
+    }
     timer.lap("diff: written, hashed, manifest");
     note!(
         "wrote {} changed users to {} (manifest {}) · {}",

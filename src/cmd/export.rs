@@ -7,10 +7,13 @@ use crate::cli::{ExportArgs, ExportFormat};
 use crate::domain::EXPORT_COLUMNS;
 use crate::export::{self, ExportSpec, Format};
 use crate::read::{self, Listing, Sort};
+use crate::sign;
 use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     export::check_target("-o", &a.output)?;
+    // The key first: a wrong password must stop the export before it writes anything.
+    let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
     let (reader, filters) = ctx.filtered(&a.filters)?;
     let format = match a.format {
         ExportFormat::Csv => Format::Csv,
@@ -28,6 +31,10 @@ pub(super) fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     };
     let manifest = export::manifest_path(&a.output);
     let exported = export::write_file(&reader, &spec, &a.output, &manifest, Vec::new())?;
+    let subject = format!("snapshot {}", reader.scope().snapshot.id);
+    if let Some(sig) = sign::finish(signer.as_ref(), &manifest, &subject)? {
+        note!("signed {}: {sig}", manifest.display());
+    }
     super::emit(
         None,
         &format!(

@@ -25,6 +25,7 @@ mod export;
 mod export_db;
 mod filters;
 mod ingest;
+mod keygen;
 mod licenses;
 mod query;
 mod remind;
@@ -36,6 +37,7 @@ mod snapshots;
 mod summary;
 mod trend;
 mod users;
+mod verify;
 
 pub fn run(cli: Cli) -> Result<()> {
     let sql = Sql::new(cli.queries.clone())?;
@@ -62,6 +64,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Licenses(c) => licenses::run(&ctx, c),
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Trend(a) => trend::run(&ctx, a),
+        Command::Keygen(a) => keygen::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 

@@ -5,14 +5,20 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::ReportArgs;
 use crate::report::{self, Templates};
+use crate::sign;
 use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
+    // The key first: a wrong password must stop the report before it writes anything.
+    let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
     let (reader, filters) = ctx.filtered(&a.filters)?;
     let scope = reader.scope();
     let composer = crate::remind::Composer::new(&templates, &a.sender.org, &a.sender.from)?;
     let w = report::write(&reader, &filters, &a.title, &templates, &composer, &a.out)?;
+    let manifest = a.out.join("manifest.json");
+    let subject = format!("snapshot {}", scope.snapshot.id);
+    let signed = sign::finish(signer.as_ref(), &manifest, &subject)?;
     let index = std::fs::canonicalize(&w.index).unwrap_or(w.index.clone());
     super::emit(None, &format!("{}\n", index.display()))?;
     let m = &w.manifest;
@@ -31,6 +37,9 @@ pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
             thousands(w.embedded),
             thousands(m.rows)
         );
+    }
+    if let Some(sig) = signed {
+        note!("signed {}: {sig}", manifest.display());
     }
     Ok(())
 }

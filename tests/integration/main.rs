@@ -2,9 +2,9 @@
 //! report and the server, a real headless Chromium) through the helpers in `tests/common/`. One
 //! crate, so DuckDB is linked into one test binary instead of one per file.
 //!
-//! Tests that need Chromium, or DuckDB 1.4's Python package (`ROLLCALL_DUCKDB14_PYTHON`), are
-//! `#[ignore]`d with the reason; `.ci/run` provides both and runs them with
-//! `cargo test --release -- --ignored`, and they fail (never skip) when either is missing.
+//! Tests that need Chromium, DuckDB 1.4's Python package (`ROLLCALL_DUCKDB14_PYTHON`) or the
+//! `minisign` tool are `#[ignore]`d with the reason; `.ci/run` provides them and runs them with
+//! `cargo test --release -- --ignored`, and they fail (never skip) when one is missing.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -24,3 +24,4 @@ mod render;
 mod report;
 mod schema;
 mod serve;
+mod sign;
