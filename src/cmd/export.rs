@@ -11,7 +11,11 @@ use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     export::check_target("-o", &a.output)?;
-    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let key = crate::pseudo::from_args(&a.pseudo, &super::filter_set(&a.filters)?)?;
+    let (mut reader, filters) = ctx.filtered(&a.filters)?;
+    if let Some(key) = key {
+        reader.pseudonymize(key)?;
+    }
     let format = match a.format {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Json => Format::Json,
