@@ -701,7 +701,12 @@ pub(crate) struct PseudoArgs {
     pub(crate) pseudonymize: bool,
     /// Read the key from FILE (its bytes, less one trailing newline; at least 16 bytes).
     /// Overrides ROLLCALL_PSEUDO_KEY.
-    #[arg(long, value_name = "FILE", requires = "pseudonymize", help_heading = "Pseudonymisation")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "pseudonymize",
+        help_heading = "Pseudonymisation"
+    )]
     pub(crate) pseudo_key_file: Option<PathBuf>,
 }
 

@@ -290,7 +290,10 @@ mod tests {
         let mut manual = Sha256::new();
         manual.update(block.map(|b| b ^ 0x5c));
         manual.update(manual_inner.finalize());
-        assert_eq!(hmac_sha256(&block, b"m"), <[u8; 32]>::from(manual.finalize()));
+        assert_eq!(
+            hmac_sha256(&block, b"m"),
+            <[u8; 32]>::from(manual.finalize())
+        );
     }
 
     fn key() -> Key {
@@ -303,8 +306,14 @@ mod tests {
         let e = k.email("Zoë.Ångström@Example.COM");
         assert_eq!(e, k.email("zoë.ångström@example.com"));
         // The same address, decomposed and with a full-width dot: the same key, the same pseudonym.
-        assert_eq!(e, k.email("zoe\u{308}.a\u{30a}ngstro\u{308}m@example\u{ff0e}com"));
-        assert!(e.starts_with("u-") && e.ends_with("@pseudonym.invalid"), "{e}");
+        assert_eq!(
+            e,
+            k.email("zoe\u{308}.a\u{30a}ngstro\u{308}m@example\u{ff0e}com")
+        );
+        assert!(
+            e.starts_with("u-") && e.ends_with("@pseudonym.invalid"),
+            "{e}"
+        );
         assert_eq!(e.len(), "u-".len() + 16 + "@pseudonym.invalid".len());
         let n = k.name("ZOË.ÅNGSTRÖM@example.com", Some("Zoë")).unwrap();
         assert_eq!(n, format!("User {}", &e[2..10]));
@@ -342,6 +351,9 @@ mod tests {
         assert_eq!(a.email("a@x.com"), b.email("a@x.com"));
         let missing = dir.path().join("nope");
         let err = Key::load(Some(&missing)).unwrap_err().to_string();
-        assert!(err.contains("--pseudo-key-file") && err.contains("nope"), "{err}");
+        assert!(
+            err.contains("--pseudo-key-file") && err.contains("nope"),
+            "{err}"
+        );
     }
 }

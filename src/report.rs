@@ -771,7 +771,8 @@ fn page_data(
             };
             dv.owner.push(row_of[k as usize]);
             // Pseudonymised, device names are left out (they are often a person's name).
-            dv.name.push(name.text(r).as_deref().filter(|_| !pseudonymized));
+            dv.name
+                .push(name.text(r).as_deref().filter(|_| !pseudonymized));
             dv.platform.push(platforms.code(platform.text(r)));
             dv.version.push(versions.code(version.text(r)));
             dv.last_used.push(last_used.secs(r));
