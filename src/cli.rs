@@ -507,6 +507,8 @@ pub(crate) struct DiffArgs {
     pub(crate) output: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) sign: SignArgs,
+    #[command(flatten)]
+    pub(crate) pseudo: PseudoArgs,
 }
 
 #[derive(Debug, Args)]
@@ -561,6 +563,8 @@ pub(crate) struct ExportArgs {
     /// The file to write; FILE.manifest.json is written beside it.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: PathBuf,
+    #[command(flatten)]
+    pub(crate) pseudo: PseudoArgs,
     /// File format.
     #[arg(long, value_enum, default_value = "csv")]
     pub(crate) format: ExportFormat,
@@ -646,6 +650,8 @@ pub(crate) struct ReportArgs {
     pub(crate) sender: SenderArgs,
     #[command(flatten)]
     pub(crate) sign: SignArgs,
+    #[command(flatten)]
+    pub(crate) pseudo: PseudoArgs,
 }
 
 #[derive(Debug, Args)]
@@ -726,6 +732,27 @@ pub(crate) struct VerifyArgs {
     /// Check the manifest's signature (MANIFEST.minisig) with this minisign public key.
     #[arg(long, value_name = "KEYFILE.pub")]
     pub(crate) pubkey: Option<PathBuf>,
+}
+
+/// `--pseudonymize` and its key, shared by export, report and diff (README: "Pseudonymised
+/// sharing"). The key's text is read from ROLLCALL_PSEUDO_KEY by `crate::pseudo`, not by clap,
+/// so `--help` can never show it.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct PseudoArgs {
+    /// Replace names and emails with stable keyed pseudonyms (HMAC-SHA-256 of the normalised
+    /// email) and leave out device names; the key comes from ROLLCALL_PSEUDO_KEY or
+    /// --pseudo-key-file.
+    #[arg(long, help_heading = "Pseudonymisation")]
+    pub(crate) pseudonymize: bool,
+    /// Read the key from FILE (its bytes, less one trailing newline; at least 16 bytes).
+    /// Overrides ROLLCALL_PSEUDO_KEY.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "pseudonymize",
+        help_heading = "Pseudonymisation"
+    )]
+    pub(crate) pseudo_key_file: Option<PathBuf>,
 }
 
 #[cfg(test)]

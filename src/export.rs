@@ -99,6 +99,9 @@ pub(crate) struct Manifest {
     pub(crate) rows: u64,
     pub(crate) files: Vec<FileHash>,
     pub(crate) inputs: Vec<InputMeta>,
+    /// `--pseudonymize`: how, and which key (by its id, never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) pseudonymized: Option<crate::pseudo::Record>,
 }
 
 impl Manifest {
@@ -121,6 +124,7 @@ impl Manifest {
             rows,
             files: Vec::new(),
             inputs: reader.inputs()?,
+            pseudonymized: reader.pseudonyms().map(|k| k.record()),
         })
     }
 
@@ -170,6 +174,9 @@ pub(crate) struct DiffManifest {
     /// Users per transition, as the output's head says.
     pub(crate) counts: crate::read::Counts,
     pub(crate) files: Vec<FileHash>,
+    /// `--pseudonymize`: how, and which key (by its id, never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) pseudonymized: Option<crate::pseudo::Record>,
 }
 
 impl DiffManifest {
@@ -273,7 +280,7 @@ pub(crate) fn write(
     sink: impl Write + Send,
     file_name: &str,
 ) -> Result<Exported> {
-    let stmt = spec.listing.select(reader.sql(), None, 0)?;
+    let stmt = reader.listing_select(&spec.listing, None, 0)?;
     let sink = HashingWriter::new(sink);
     let (rows, sink) = match spec.format {
         Format::Csv => write_csv(reader, spec, &stmt, sink)?,

@@ -23,6 +23,7 @@ mod output;
 mod overlay;
 mod pack;
 mod progress;
+mod pseudo;
 mod read;
 mod remind;
 mod report;

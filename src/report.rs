@@ -155,6 +155,8 @@ struct Meta {
     embedded_rows: u64,
     truncated: bool,
     inputs: Vec<InputMeta>,
+    /// `--pseudonymize`: the page's names and emails are pseudonyms (the header says so).
+    pseudonymized: Option<crate::pseudo::Record>,
 }
 
 /// Everything the page shows, as plain data.
@@ -451,6 +453,7 @@ fn gather(
         embedded_rows: embedded,
         truncated: !data.served && embedded < summary.matches,
         inputs: reader.inputs()?,
+        pseudonymized: reader.pseudonyms().map(|k| k.record()),
     };
     data.meta = Some(meta.clone());
     data.mail = mail;
@@ -686,7 +689,7 @@ fn page_data(
     };
     let embed = embed_limit();
     let limit = (matches > embed).then_some(embed);
-    let stmt = listing.select(reader.sql(), limit, 0)?;
+    let stmt = reader.listing_select(&listing, limit, 0)?;
     let mut u = UserColumns {
         email: Strs::unique(),
         ..UserColumns::default()
@@ -749,6 +752,7 @@ fn page_data(
     let mut versions = Dict::default();
     let mut dv = DeviceColumns::default();
     let devices = reader.sql().stmt("read/devices.sql", vec![])?;
+    let pseudonymized = reader.pseudonyms().is_some();
     stream_beside(reader, &devices, |b| {
         let [key, name, platform, version, last_used, hub] = columns_of(
             b,
@@ -766,7 +770,9 @@ fn page_data(
                 continue;
             };
             dv.owner.push(row_of[k as usize]);
-            dv.name.push(name.text(r).as_deref());
+            // Pseudonymised, device names are left out (they are often a person's name).
+            dv.name
+                .push(name.text(r).as_deref().filter(|_| !pseudonymized));
             dv.platform.push(platforms.code(platform.text(r)));
             dv.version.push(versions.code(version.text(r)));
             dv.last_used.push(last_used.secs(r));

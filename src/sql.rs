@@ -65,6 +65,7 @@ const BUILTIN: Builtin = embed!("queries":
     "read/user_in_view.sql",
     "read/notices.sql",
     "read/users.sql",
+    "read/users_pseudonymized.sql",
     "read/count.sql",
     "read/check_filter.sql",
     "read/summary.sql",

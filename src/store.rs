@@ -24,6 +24,7 @@ use crate::sql::{Param, Sql, Stmt};
 mod copy;
 pub(crate) mod handover;
 mod licenses;
+mod pseudo;
 mod reminders;
 mod schema;
 mod staged;

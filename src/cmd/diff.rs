@@ -37,6 +37,7 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     // The key first: a wrong password must stop the diff before it writes anything.
     let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
     let filters = super::filter_set(&a.filters)?;
+    let key = crate::pseudo::from_args(&a.pseudo, &filters)?;
     let window_days = a.filters.window_days;
     let side = match a.side {
         DiffSideArg::From => Side::From,
@@ -46,7 +47,10 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
     // The sides first (on the latest snapshot's session), then a session on the filtered side.
     let probe = ctx.reader(&ReadRequest::default())?;
     let (request, other) = probe.diff_scopes(a.from, a.to, side, window_days)?;
-    let reader = probe.rescoped(&request)?;
+    let mut reader = probe.rescoped(&request)?;
+    if let Some(key) = key {
+        reader.pseudonymize(key)?;
+    }
     reader.check(&filters)?;
     timer.lap("diff: sessions");
     let diff = reader.diff(
@@ -103,6 +107,7 @@ pub(super) fn run(ctx: &Ctx, a: DiffArgs) -> Result<()> {
         rows: diff.users.len() as u64,
         counts: diff.counts.clone(),
         files: vec![FileHash::of(path)?],
+        pseudonymized: reader.pseudonyms().map(|k| k.record()),
     };
     let manifest_path = export::manifest_path(path);
     manifest.write(&manifest_path)?;

@@ -14,7 +14,11 @@ pub(super) fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     export::check_target("-o", &a.output)?;
     // The key first: a wrong password must stop the export before it writes anything.
     let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
-    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let key = crate::pseudo::from_args(&a.pseudo, &super::filter_set(&a.filters)?)?;
+    let (mut reader, filters) = ctx.filtered(&a.filters)?;
+    if let Some(key) = key {
+        reader.pseudonymize(key)?;
+    }
     let format = match a.format {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Json => Format::Json,

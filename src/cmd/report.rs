@@ -12,7 +12,11 @@ pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let templates = Templates::new(a.templates.clone())?;
     // The key first: a wrong password must stop the report before it writes anything.
     let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
-    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let key = crate::pseudo::from_args(&a.pseudo, &super::filter_set(&a.filters)?)?;
+    let (mut reader, filters) = ctx.filtered(&a.filters)?;
+    if let Some(key) = key {
+        reader.pseudonymize(key)?;
+    }
     let scope = reader.scope();
     let composer = crate::remind::Composer::new(&templates, &a.sender.org, &a.sender.from)?;
     let w = report::write(&reader, &filters, &a.title, &templates, &composer, &a.out)?;

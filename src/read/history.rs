@@ -325,6 +325,7 @@ impl Reader {
             })
             .context("comparing the snapshots (queries/diff/users.sql)")?;
         timer.lap("diff rows");
+        self.pseudonymize_changes(&mut users);
         Ok(Diff {
             from: from.into(),
             to: to.into(),
@@ -346,7 +347,10 @@ impl Reader {
 
     /// The same read session over another scope (the connection and its views kept).
     pub(crate) fn rescoped(self, request: &ReadRequest) -> Result<Reader> {
-        Reader::reuse(self.into_store(), request, true)
+        let pseudo = self.pseudo.clone();
+        let mut reader = Reader::reuse(self.into_store(), request, true)?;
+        reader.pseudo = pseudo;
+        Ok(reader)
     }
 }
 

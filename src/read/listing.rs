@@ -100,9 +100,21 @@ pub(crate) struct Listing {
 impl Listing {
     /// The SELECT that `users`, `export` and the report all run: one statement, so they agree.
     pub(crate) fn select(&self, sql: &Sql, limit: Option<u64>, offset: u64) -> Result<Stmt> {
+        self.select_from(sql, "read/users.sql", limit, offset)
+    }
+
+    /// [`select`](Self::select) through another template with the same slots (the
+    /// pseudonymised list, `read/users_pseudonymized.sql`).
+    pub(crate) fn select_from(
+        &self,
+        sql: &Sql,
+        template: &str,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> Result<Stmt> {
         let columns = Stmt::new(self.columns.join(", "), vec![]);
         let mut s = sql.fill(
-            "read/users.sql",
+            template,
             &[
                 ("columns", &columns),
                 ("where", &predicate(sql, &self.filters)?),

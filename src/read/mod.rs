@@ -6,6 +6,7 @@
 mod detail;
 mod history;
 mod listing;
+mod pseudonyms;
 mod summary;
 
 use std::path::Path;
@@ -52,6 +53,9 @@ impl Default for ReadRequest {
 pub(crate) struct Reader {
     store: Store,
     scope: Scope,
+    /// Set by [`Reader::pseudonymize`]: every name and email this reader hands out is a
+    /// pseudonym (see `pseudonyms.rs`).
+    pseudo: Option<std::sync::Arc<crate::pseudo::Key>>,
 }
 
 impl Reader {
@@ -76,7 +80,11 @@ impl Reader {
     fn with_store(store: Store, request: &ReadRequest) -> Result<Reader> {
         let scope = Reader::scope_of(&store, request)?;
         store.use_scope(&scope)?;
-        Ok(Reader { store, scope })
+        Ok(Reader {
+            store,
+            scope,
+            pseudo: None,
+        })
     }
 
     fn scope_of(store: &Store, request: &ReadRequest) -> Result<Scope> {
@@ -97,13 +105,19 @@ impl Reader {
         }
         let scope = Reader::scope_of(&store, request)?;
         store.rescope(&scope)?;
-        Ok(Reader { store, scope })
+        Ok(Reader {
+            store,
+            scope,
+            pseudo: None,
+        })
     }
 
     /// Another reader on the same open database (a second connection, its own session) for
     /// `request`: never a second instance of the file in this process.
     pub(crate) fn sibling(&self, request: &ReadRequest) -> Result<Reader> {
-        Reader::with_store(self.store.try_clone()?, request)
+        let mut sibling = Reader::with_store(self.store.try_clone()?, request)?;
+        sibling.pseudo = self.pseudo.clone();
+        Ok(sibling)
     }
 
     /// The connection back, its session views kept, for [`reuse`](Self::reuse).
@@ -167,18 +181,20 @@ impl Reader {
     }
 
     pub(crate) fn rejects(&self) -> Result<Vec<Reject>> {
-        self.store.rejects(self.scope.snapshot.id)
+        Ok(self.withhold(self.store.rejects(self.scope.snapshot.id)?))
     }
 
     /// One page of the snapshot's rejects and their total (`limit`, `offset` as bound: checked
     /// by the caller).
     pub(crate) fn rejects_page(&self, limit: i64, offset: i64) -> Result<(u64, Vec<Reject>)> {
-        self.store
-            .rejects_page(self.scope.snapshot.id, limit, offset)
+        let (total, rows) = self
+            .store
+            .rejects_page(self.scope.snapshot.id, limit, offset)?;
+        Ok((total, self.withhold(rows)))
     }
 
     pub(crate) fn notices(&self) -> Result<Vec<NoticeRow>> {
-        self.store.notices(self.scope.snapshot.id)
+        Ok(self.pseudonymize_notices(self.store.notices(self.scope.snapshot.id)?))
     }
 
     /// A statement as a manifest records it: self-contained, with the scope's parameters and

@@ -237,7 +237,7 @@ impl Reader {
                     .filter(|n| n.kind == "status-disagreement")
                     .count() as u64,
                 future_last_use,
-                future_examples,
+                future_examples: self.pseudonymize_emails(future_examples),
                 notices_total: notices.len(),
                 notices,
             },

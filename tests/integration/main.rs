@@ -17,6 +17,7 @@ mod history;
 mod ingest;
 mod licenses;
 mod parquet;
+mod pseudonymize;
 mod query;
 mod read;
 mod remind;
