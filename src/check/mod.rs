@@ -96,10 +96,11 @@ pub(crate) fn prepare(
         }
         for (text, what) in checks {
             let describe = sql.fill("check/describe.sql", &[("predicate", &fragment(text))])?;
-            let grid = reader
-                .store()
-                .grid(&describe)
-                .map_err(|e| fail(format!("{what} is not valid SQL over the users view: {e:#}")))?;
+            let grid = reader.store().grid(&describe).map_err(|e| {
+                fail(format!(
+                    "{what} is not valid SQL over the users view: {e:#}"
+                ))
+            })?;
             let ty = column_type(&grid)?;
             if ty != "BOOLEAN" {
                 return Err(fail(format!(
@@ -134,11 +135,7 @@ pub(crate) fn prepare(
 /// The `column_type` of DESCRIBE's one row.
 fn column_type(grid: &Grid) -> Result<String> {
     let [ty] = grid.columns(["column_type"], "check/describe.sql")?;
-    Ok(grid
-        .rows
-        .first()
-        .map(|r| r[ty].text())
-        .unwrap_or_default())
+    Ok(grid.rows.first().map(|r| r[ty].text()).unwrap_or_default())
 }
 
 /// The offenders statement with its parameters: which side of the predicate offends and at most
@@ -218,9 +215,7 @@ fn holds(threshold: Threshold, population: u64, matching: u64) -> bool {
     match threshold {
         Threshold::MaxCount(max) => matching <= max,
         // Both sides are the nearest f64 to their exact value, so 19 of 20 meets 0.95.
-        Threshold::MinShare(min) => {
-            population == 0 || matching as f64 / population as f64 >= min
-        }
+        Threshold::MinShare(min) => population == 0 || matching as f64 / population as f64 >= min,
     }
 }
 
@@ -285,10 +280,8 @@ pub(crate) fn run(
             Failure::Usage(format!("{file}:{}: {label}: {e:#}", p.rule.line)).into()
         };
         let measure = collect(reader, &p.measure, bounds, &clock).map_err(fail)?;
-        let [scope_at, population_at, matching_at] = measure.columns(
-            ["in_scope", "population", "matching"],
-            "check/measure.sql",
-        )?;
+        let [scope_at, population_at, matching_at] =
+            measure.columns(["in_scope", "population", "matching"], "check/measure.sql")?;
         let row = measure.rows.first().cloned().unwrap_or_default();
         let int = |at: usize| match row.get(at) {
             Some(Cell::Int(n)) => *n as u64,

@@ -202,12 +202,8 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<Rule>, String> {
                     "has neither `where` nor `filter`: give exactly one".into(),
                 ))
             }
-            (Some(w), None) if w.trim().is_empty() => {
-                return Err(fail("`where` is empty".into()))
-            }
-            (None, Some(f)) if f.trim().is_empty() => {
-                return Err(fail("`filter` is empty".into()))
-            }
+            (Some(w), None) if w.trim().is_empty() => return Err(fail("`where` is empty".into())),
+            (None, Some(f)) if f.trim().is_empty() => return Err(fail("`filter` is empty".into())),
             (Some(w), None) => Source::Where(w),
             (None, Some(f)) => Source::Filter(f.trim().to_string()),
         };
@@ -312,7 +308,10 @@ severity = "warning"
     #[test]
     fn unknown_keys_are_refused_with_their_line() {
         let e = err(&GOOD.replace("of = ", "off = "));
-        assert!(e.starts_with("r.toml:11:1: rule 'hub': unknown key `off`"), "{e}");
+        assert!(
+            e.starts_with("r.toml:11:1: rule 'hub': unknown key `off`"),
+            "{e}"
+        );
         let e = err("colour = 1\n");
         assert!(e.starts_with("r.toml:1:1: unknown key `colour`"), "{e}");
     }
@@ -320,16 +319,52 @@ severity = "warning"
     #[test]
     fn each_shape_problem_is_one_line_naming_the_rule() {
         let cases: &[(&str, &str, &str)] = &[
-            ("name = \"hub\"", "name = \"stuck\"", "r.toml:8: rule 'stuck': duplicate name: line 2 already has a rule named 'stuck'"),
+            (
+                "name = \"hub\"",
+                "name = \"stuck\"",
+                "r.toml:8: rule 'stuck': duplicate name: line 2 already has a rule named 'stuck'",
+            ),
             ("name = \"hub\"\n", "", "r.toml:8: rule #2: has no `name`"),
-            ("description = \"No one stuck\"\n", "", "r.toml:2: rule 'stuck': has no `description`"),
-            ("max_count = 0", "max_count = 0\nmin_share = 0.5", "r.toml:2: rule 'stuck': has both `min_share` and `max_count`"),
-            ("max_count = 0", "", "r.toml:2: rule 'stuck': has neither `min_share` nor `max_count`"),
-            ("max_count = 0", "max_count = -1", "r.toml:2: rule 'stuck': `max_count` is -1"),
-            ("min_share = 0.95", "min_share = 1.5", "r.toml:8: rule 'hub': `min_share` is 1.5: it is a share between 0 and 1"),
-            ("filter = \"hub-authenticated\"", "filter = \"x\"\nwhere = \"TRUE\"", "r.toml:8: rule 'hub': has both `where` and `filter`"),
-            ("filter = \"hub-authenticated\"\n", "", "r.toml:8: rule 'hub': has neither `where` nor `filter`"),
-            ("where = \"status = 'pending'\"", "where = \"  \"", "r.toml:2: rule 'stuck': `where` is empty"),
+            (
+                "description = \"No one stuck\"\n",
+                "",
+                "r.toml:2: rule 'stuck': has no `description`",
+            ),
+            (
+                "max_count = 0",
+                "max_count = 0\nmin_share = 0.5",
+                "r.toml:2: rule 'stuck': has both `min_share` and `max_count`",
+            ),
+            (
+                "max_count = 0",
+                "",
+                "r.toml:2: rule 'stuck': has neither `min_share` nor `max_count`",
+            ),
+            (
+                "max_count = 0",
+                "max_count = -1",
+                "r.toml:2: rule 'stuck': `max_count` is -1",
+            ),
+            (
+                "min_share = 0.95",
+                "min_share = 1.5",
+                "r.toml:8: rule 'hub': `min_share` is 1.5: it is a share between 0 and 1",
+            ),
+            (
+                "filter = \"hub-authenticated\"",
+                "filter = \"x\"\nwhere = \"TRUE\"",
+                "r.toml:8: rule 'hub': has both `where` and `filter`",
+            ),
+            (
+                "filter = \"hub-authenticated\"\n",
+                "",
+                "r.toml:8: rule 'hub': has neither `where` nor `filter`",
+            ),
+            (
+                "where = \"status = 'pending'\"",
+                "where = \"  \"",
+                "r.toml:2: rule 'stuck': `where` is empty",
+            ),
         ];
         for (from, to, want) in cases {
             let text = GOOD.replacen(from, to, 1);
@@ -342,7 +377,10 @@ severity = "warning"
     #[test]
     fn type_errors_and_bad_severity_have_a_position() {
         let e = err(&GOOD.replace("severity = \"warning\"", "severity = \"fatal\""));
-        assert!(e.starts_with("r.toml:14:12: rule 'hub': unknown variant `fatal`"), "{e}");
+        assert!(
+            e.starts_with("r.toml:14:12: rule 'hub': unknown variant `fatal`"),
+            "{e}"
+        );
         let e = err(&GOOD.replace("max_count = 0", "max_count = 0.5"));
         assert!(e.starts_with("r.toml:6:13: rule 'stuck': "), "{e}");
     }

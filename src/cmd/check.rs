@@ -22,8 +22,8 @@ struct RulesFailed {
 pub(super) fn run(ctx: &Ctx, a: CheckArgs) -> Result<()> {
     // The file first: a bad rules file is reported without opening the database.
     let (file, rules) = check::load(&a.rules)?;
-    let timeout = bounds::parse_duration(&a.timeout)
-        .map_err(|e| Failure::Usage(format!("--timeout {e}")))?;
+    let timeout =
+        bounds::parse_duration(&a.timeout).map_err(|e| Failure::Usage(format!("--timeout {e}")))?;
     let memory = match &a.memory_limit {
         Some(text) => Some(
             bounds::parse_memory(text)
@@ -48,9 +48,7 @@ pub(super) fn run(ctx: &Ctx, a: CheckArgs) -> Result<()> {
     };
     let report = check::run(&reader, &file, prepared, filters.describe(), &bounds, cap)?;
     let text = match a.format {
-        CheckFormat::Text => {
-            render::text(&report, crate::output::width_for(a.output.as_deref()))
-        }
+        CheckFormat::Text => render::text(&report, crate::output::width_for(a.output.as_deref())),
         CheckFormat::Json => format!("{:#}\n", render::json(&report)),
         CheckFormat::Junit => render::junit(&report, &render::hostname()),
     };
