@@ -619,3 +619,23 @@ fn rules_run_read_only_without_file_access() {
         before
     );
 }
+
+#[test]
+fn a_slow_rule_stops_at_the_timeout_with_exit_2() {
+    let env = org();
+    env.write(
+        "slow.toml",
+        "[[rule]]\nname = \"slow\"\ndescription = \"d\"\nwhere = \"(SELECT count(*) FROM range(100000000000) t(x) WHERE x % 7 = 3) > 0\"\nmax_count = 0\n",
+    );
+    let started = std::time::Instant::now();
+    let err = env.fails(&["check", "--rules", "slow.toml", "--timeout", "300ms"], 2);
+    assert_eq!(
+        err,
+        "rollcall: slow.toml:1: rule 'slow': stopped after 300 ms (--timeout 300ms); the database was not changed\n"
+    );
+    assert!(
+        started.elapsed() < crate::common::WAIT,
+        "{:?}",
+        started.elapsed()
+    );
+}
