@@ -55,6 +55,9 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Run read-only SQL over the documented views.
     Query(QueryArgs),
+    /// Check policy rules (a TOML file of SQL predicates over the users) and exit 1 if an
+    /// error rule fails: text, JSON or JUnit XML for CI.
+    Check(CheckArgs),
     /// Write a copy of the database that an older DuckDB (1.4, 1.5) can open.
     ExportDb(ExportDbArgs),
     /// List the filters usable with --filter, with their descriptions.
@@ -618,6 +621,38 @@ pub(crate) struct QueryArgs {
     /// The activity window in days.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub(crate) window_days: i64,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The rules file (TOML; README's "Policy checks", example in queries/rules/example.toml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rules: PathBuf,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// Output format: text lists the first 20 offenders of each failing rule, json and junit
+    /// all of them.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: CheckFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Stop the run after this long, all rules together (as `query --timeout`).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub(crate) timeout: String,
+    /// The most memory the rules' SQL may use (as `query --memory-limit`).
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) memory_limit: Option<String>,
+    #[command(flatten)]
+    pub(crate) pseudo: PseudoArgs,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 
 mod bounds;
 mod chart;
+mod check;
 mod cli;
 mod cmd;
 mod domain;

@@ -112,6 +112,9 @@ const BUILTIN: Builtin = embed!("queries":
     "saved/licensed-never-used.sql",
     "saved/outdated-devices.sql",
     "saved/active-without-hub.sql",
+    "check/describe.sql",
+    "check/measure.sql",
+    "check/offenders.sql",
 );
 
 /// A value bound to a `?`: the read side's own type, so only the store knows DuckDB's.

@@ -20,6 +20,7 @@ macro_rules! note {
     };
 }
 
+mod check;
 mod diff;
 mod export;
 mod export_db;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Filters => filters::run(&ctx),
         Command::Query(a) => query::run(&ctx, a),
+        Command::Check(a) => check::run(&ctx, a),
         Command::ExportDb(a) => export_db::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),

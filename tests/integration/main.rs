@@ -9,6 +9,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod check;
 mod contract;
 mod evolve;
 mod export_db;

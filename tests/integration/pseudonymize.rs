@@ -515,3 +515,68 @@ fn keys_are_required_long_enough_and_readable() {
         .code();
     assert_eq!(code, Some(2));
 }
+
+/// `check --pseudonymize`: the offenders of every rule, in text, JSON and JUnit, hold none of
+/// the inputs' names or emails; they are the same users as without it (their pseudonyms,
+/// computed here), ordered by pseudonym; the output says it is pseudonymised and by which key.
+#[test]
+fn check_offenders_are_pseudonymised() {
+    let (env, secrets) = two_snapshots();
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/rules/example.toml");
+    let rules = rules.to_str().unwrap();
+    let run = |key: Option<&str>, format: &str| {
+        let mut args = vec!["check", "--rules", rules, "--format", format];
+        if key.is_some() {
+            args.push("--pseudonymize");
+        }
+        let out = run_with(&env, key, &args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain: Value = serde_json::from_str(&run(None, "json")).unwrap();
+    let hidden_text = run(Some(KEY), "json");
+    none_of(&secrets, &hidden_text, "check --format json --pseudonymize");
+    let hidden: Value = serde_json::from_str(&hidden_text).unwrap();
+    assert_eq!(hidden["pseudonymized"]["method"], "hmac-sha256");
+    let mut seen = 0;
+    for (p, h) in plain["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(hidden["rules"].as_array().unwrap())
+    {
+        assert_eq!(p["offender_count"], h["offender_count"]);
+        let mut want: Vec<String> = p["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| pseudo_email(KEY, o["email"].as_str().unwrap()))
+            .collect();
+        want.sort();
+        let got: Vec<String> = h["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["email"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "rule {}", p["name"]);
+        seen += got.len();
+    }
+    assert!(seen > 0, "the example rules have offenders in the sample");
+    for format in ["text", "junit"] {
+        let out = run(Some(KEY), format);
+        none_of(
+            &secrets,
+            &out,
+            &format!("check --format {format} --pseudonymize"),
+        );
+        assert!(out.contains("pseudonym"), "{format} says so: {out}");
+    }
+    // No key: one line, exit 2.
+    let err = fails_with(&env, None, &["check", "--rules", rules, "--pseudonymize"]);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
