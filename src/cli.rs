@@ -30,6 +30,20 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
 
+    /// The configuration file (default: ./rollcall.toml, else
+    /// $XDG_CONFIG_HOME/rollcall/rollcall.toml); `rollcall config` shows what it sets.
+    #[arg(long, global = true, env = "ROLLCALL_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Read no configuration file (not even --config or ROLLCALL_CONFIG's).
+    #[arg(long, global = true)]
+    pub(crate) no_config: bool,
+
+    /// The configuration file in force and where each setting came from: filled in by
+    /// `config::parse_args`, which puts the file's values under clap.
+    #[arg(skip)]
+    pub(crate) settings: crate::config::Settings,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -83,6 +97,22 @@ pub(crate) enum Command {
     /// Check a report folder, an export or a manifest: every listed file's size and SHA-256,
     /// nothing added to a report folder, and with --pubkey the manifest's signature.
     Verify(VerifyArgs),
+    /// Show the settings in force and where each came from: a flag, an environment variable,
+    /// the configuration file (and its line) or the built-in default.
+    Config(ConfigArgs),
+    /// Check the set-up in plain words: the database, the configuration file, the queries and
+    /// templates folders and the mail settings; exit 1 naming each problem.
+    Doctor,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// The command whose settings to show (e.g. serve, or remind send); none: the global ones.
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: SummaryFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -475,6 +505,10 @@ pub(crate) struct SummaryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: SummaryFormat,
+    /// The seats bought, for a snapshot with no count recorded (`licenses seats` records one
+    /// per snapshot, and a recorded count wins).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    pub(crate) seats: Option<i64>,
 }
 
 /// Which snapshot `diff`'s filters select users in.
@@ -685,6 +719,10 @@ pub(crate) struct ReportArgs {
     pub(crate) sender: SenderArgs,
     #[command(flatten)]
     pub(crate) sign: SignArgs,
+    /// The seats bought, for a snapshot with no count recorded (`licenses seats` records one
+    /// per snapshot, and a recorded count wins).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    pub(crate) seats: Option<i64>,
     #[command(flatten)]
     pub(crate) pseudo: PseudoArgs,
 }
@@ -733,6 +771,10 @@ pub(crate) struct ServeArgs {
     /// to send anyway).
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub(crate) min_interval: String,
+    /// The seats bought, for a snapshot with no count recorded (`licenses seats` records one
+    /// per snapshot, and a recorded count wins).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    pub(crate) seats: Option<i64>,
 }
 
 /// `--sign` of the commands that write a manifest (`export`, `report`, `diff -o`).

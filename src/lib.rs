@@ -13,6 +13,7 @@ mod chart;
 mod check;
 mod cli;
 mod cmd;
+mod config;
 mod domain;
 mod email;
 mod error;
@@ -37,6 +38,7 @@ mod util;
 
 pub use cli::Cli;
 pub use cmd::run;
+pub use config::parse_args;
 pub use error::exit_code;
 pub use util::stderr_line;
 

@@ -47,6 +47,9 @@ pub(crate) struct Seats {
     pub(crate) assigned: i64,
     /// assigned / seats in percent, to one decimal (0 when no seats were bought).
     pub(crate) utilisation: f64,
+    /// Where the count came from: `recorded` (`licenses seats`, for this snapshot), else the
+    /// setting used when none is recorded: `flag` (`--seats`) or `config` (the file).
+    pub(crate) source: &'static str,
 }
 
 /// Parses `--reclaim-after`: whole days, as `90d` or `90`.
@@ -99,18 +102,25 @@ impl Reader {
             .context("listing the worklist's decisions (queries/licenses/decisions.sql)")
     }
 
-    /// The seats recorded for the scope's snapshot, with the users holding a license; `None`
-    /// when no count was recorded for it.
+    /// The seats recorded for the scope's snapshot, else the reader's seats setting (see
+    /// [`Reader::assume_seats`]), with the users holding a license; `None` when neither is
+    /// known. A recorded count wins: it is the organisation's record for that snapshot, while
+    /// the setting is one number for every snapshot.
     pub(crate) fn seats(&self) -> Result<Option<Seats>> {
         let g = self
             .store()
             .grid(&self.sql().stmt("licenses/seats.sql", vec![])?)
             .context("reading the seats (queries/licenses/seats.sql)")?;
-        let Some(r) = g.rows.first() else {
-            return Ok(None);
+        let (seats, source) = match g.rows.first() {
+            Some(r) => {
+                let [seats] = g.columns(["seats"], "licenses/seats.sql")?;
+                (int_of(&r[seats]), "recorded")
+            }
+            None => match self.seats_setting() {
+                Some(setting) => setting,
+                None => return Ok(None),
+            },
         };
-        let [seats] = g.columns(["seats"], "licenses/seats.sql")?;
-        let seats = int_of(&r[seats]);
         // Counted only when seats are known: the count scans every user of the snapshot.
         let a = self
             .store()
@@ -127,6 +137,7 @@ impl Reader {
             seats,
             assigned,
             utilisation,
+            source,
         }))
     }
 

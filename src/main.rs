@@ -1,9 +1,8 @@
-//! The `rollcall` binary: parse, dispatch, print the error once, exit with its code.
-
-use clap::Parser;
+//! The `rollcall` binary: parse (with the configuration file's values, see `config`), dispatch,
+//! print the error once, exit with its code.
 
 fn main() {
-    let cli = rollcall::Cli::parse();
+    let cli = rollcall::parse_args();
     if let Err(err) = rollcall::run(cli) {
         rollcall::stderr_line(&format!("rollcall: {err:#}"));
         std::process::exit(rollcall::exit_code(&err));

@@ -95,6 +95,43 @@ impl Templates {
         })
     }
 
+    /// Parses every template (`*.j2`, in any subfolder) of the user's folder, as `rollcall
+    /// doctor` checks them: how many parsed, or the first that does not, with minijinja's words.
+    /// None of them is rendered, so a name a template uses and no data has is not seen here.
+    pub(crate) fn check(&self) -> Result<usize, String> {
+        let Some(dir) = self.files.dir() else {
+            return Ok(0);
+        };
+        let mut files = Vec::new();
+        let mut folders = vec![dir.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            let entries =
+                std::fs::read_dir(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+            for entry in entries.flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    folders.push(p);
+                } else if p.extension().is_some_and(|e| e == "j2") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        for p in &files {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let name = p.strip_prefix(dir).unwrap_or(p).display().to_string();
+            let env = Environment::new();
+            env.template_from_named_str(&name, &text).map_err(|e| {
+                format!(
+                    "{}: {}",
+                    p.display(),
+                    crate::store::one_line(&e.to_string())
+                )
+            })?;
+        }
+        Ok(files.len())
+    }
+
     fn environment_escaping(
         &self,
         escape: impl Fn(&str) -> AutoEscape + Send + Sync + 'static,

@@ -662,6 +662,51 @@ impl Store {
     }
 }
 
+/// What `rollcall doctor` reports about a database, read without changing it: no schema
+/// upgrade (which [`Store::open`] would do), only a read-only connection.
+pub(crate) struct Health {
+    pub(crate) schema: i64,
+    /// Empty when the schema is newer than this rollcall's (its tables cannot be trusted).
+    pub(crate) snapshots: Vec<SnapshotInfo>,
+}
+
+/// The schema version this rollcall reads and writes.
+pub(crate) const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;
+
+/// Opens the database read-only, as every reading command does, and reads its schema version
+/// and snapshots. A lock held by a writer is [`Failure::Busy`] naming its PID.
+pub(crate) fn inspect(path: &Path, sql: Sql) -> Result<Health> {
+    if !path.exists() {
+        return Err(Failure::Usage(format!(
+            "no database at {}: run `rollcall ingest` first, or pass --db",
+            path.display()
+        ))
+        .into());
+    }
+    let store = Store::connect(path, Access::ReadOnly, sql)?;
+    let version = schema::version(&store)?;
+    let snapshots = if version > 0 && version <= SCHEMA_VERSION {
+        store.rows("read/snapshots.sql", None, |r| {
+            Ok(SnapshotInfo {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                as_of: from_naive(r.get(2)?),
+                ingested_at: from_naive(r.get(3)?),
+                tool_version: r.get(4)?,
+                users: r.get(5)?,
+                devices: r.get(6)?,
+                rejected: r.get(7)?,
+            })
+        })?
+    } else {
+        Vec::new()
+    };
+    Ok(Health {
+        schema: version,
+        snapshots,
+    })
+}
+
 /// The database open for writing, with the writer's hand-over marker: the connection closes
 /// before the marker goes (fields drop in order), so a server that sees the marker gone can
 /// open the file at once.

@@ -21,7 +21,9 @@ macro_rules! note {
 }
 
 mod check;
+mod config;
 mod diff;
+mod doctor;
 mod export;
 mod export_db;
 mod filters;
@@ -41,11 +43,15 @@ mod users;
 mod verify;
 
 pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Doctor = cli.command {
+        return doctor::run(&cli.db, cli.queries.as_deref(), &cli.settings);
+    }
     let sql = Sql::new(cli.queries.clone())?;
     let ctx = Ctx {
         db: cli.db,
         sql,
         quiet: cli.quiet,
+        settings: cli.settings,
     };
     match cli.command {
         Command::Ingest(a) => ingest::run(&ctx, a),
@@ -68,6 +74,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Trend(a) => trend::run(&ctx, a),
         Command::Keygen(a) => keygen::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Config(a) => config::run(&ctx, a),
+        Command::Doctor => unreachable!("doctor runs before the context is made"),
     }
 }
 
@@ -76,6 +84,8 @@ struct Ctx {
     db: PathBuf,
     sql: Sql,
     quiet: bool,
+    /// The configuration file and each setting's source (`config`, `doctor`, the seats' source).
+    settings: crate::config::Settings,
 }
 
 impl Ctx {
@@ -92,6 +102,16 @@ impl Ctx {
         reader.check(&filters)?;
         Ok((reader, filters))
     }
+}
+
+/// The seats setting (`--seats`, or `seats` in the configuration file) with its source, as the
+/// reader takes it (see [`Reader::assume_seats`]).
+fn seats_setting(ctx: &Ctx, seats: Option<i64>) -> Option<(i64, &'static str)> {
+    let source = match ctx.settings.source("seats") {
+        crate::config::Source::Flag => "flag",
+        _ => "config",
+    };
+    seats.map(|n| (n, source))
 }
 
 /// The filter flags as (key, value) pairs: the same pairs the server builds from a URL.

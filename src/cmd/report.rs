@@ -14,6 +14,7 @@ pub(super) fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     let signer = a.sign.sign.as_deref().map(sign::Signer::load).transpose()?;
     let key = crate::pseudo::from_args(&a.pseudo, &super::filter_set(&a.filters)?)?;
     let (mut reader, filters) = ctx.filtered(&a.filters)?;
+    reader.assume_seats(super::seats_setting(ctx, a.seats));
     if let Some(key) = key {
         reader.pseudonymize(key)?;
     }

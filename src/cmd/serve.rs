@@ -59,5 +59,6 @@ pub(super) fn run(ctx: &Ctx, a: ServeArgs) -> Result<()> {
         cache_bytes: usize::try_from(cache).unwrap_or(usize::MAX),
         memory_limit,
         actions,
+        seats: super::seats_setting(ctx, a.seats),
     })
 }

@@ -9,7 +9,8 @@ use crate::read::Summary;
 use crate::util::thousands;
 
 pub(super) fn run(ctx: &Ctx, a: SummaryArgs) -> Result<()> {
-    let (reader, filters) = ctx.filtered(&a.filters)?;
+    let (mut reader, filters) = ctx.filtered(&a.filters)?;
+    reader.assume_seats(super::seats_setting(ctx, a.seats));
     let s = reader.summary(&filters)?;
     let text = match a.format {
         // The summary's own key order (a JSON value would sort them), seats last.
@@ -80,10 +81,15 @@ fn text(s: &Summary, seats: Option<&Seats>) -> String {
         out.insert_str(
             at,
             &format!(
-                "\nSeats: {} of {} assigned ({:.1}%)",
+                "\nSeats: {} of {} assigned ({:.1}%){}",
                 thousands(x.assigned as u64),
                 thousands(x.seats as u64),
-                x.utilisation
+                x.utilisation,
+                match x.source {
+                    "recorded" => "",
+                    "flag" => " · seats from --seats: none recorded for this snapshot",
+                    _ => " · seats from the configuration file: none recorded for this snapshot",
+                }
             ),
         );
     }

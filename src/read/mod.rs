@@ -56,6 +56,9 @@ pub(crate) struct Reader {
     /// Set by [`Reader::pseudonymize`]: every name and email this reader hands out is a
     /// pseudonym (see `pseudonyms.rs`).
     pseudo: Option<std::sync::Arc<crate::pseudo::Key>>,
+    /// Set by [`Reader::assume_seats`]: the seats bought when the snapshot has no count
+    /// recorded, and where that number came from (`flag`, `config`).
+    seats: Option<(i64, &'static str)>,
 }
 
 impl Reader {
@@ -84,6 +87,7 @@ impl Reader {
             store,
             scope,
             pseudo: None,
+            seats: None,
         })
     }
 
@@ -109,6 +113,7 @@ impl Reader {
             store,
             scope,
             pseudo: None,
+            seats: None,
         })
     }
 
@@ -117,12 +122,23 @@ impl Reader {
     pub(crate) fn sibling(&self, request: &ReadRequest) -> Result<Reader> {
         let mut sibling = Reader::with_store(self.store.try_clone()?, request)?;
         sibling.pseudo = self.pseudo.clone();
+        sibling.seats = self.seats;
         Ok(sibling)
     }
 
     /// The connection back, its session views kept, for [`reuse`](Self::reuse).
     pub(crate) fn into_store(self) -> Store {
         self.store
+    }
+
+    /// The seats bought as `summary` (and the report and server) count them when the snapshot
+    /// has none recorded (`summary --seats`, or `seats` in the configuration file).
+    pub(crate) fn assume_seats(&mut self, seats: Option<(i64, &'static str)>) {
+        self.seats = seats;
+    }
+
+    pub(crate) fn seats_setting(&self) -> Option<(i64, &'static str)> {
+        self.seats
     }
 
     pub(crate) fn scope(&self) -> &Scope {

@@ -80,8 +80,9 @@ pub(crate) struct Summary {
     pub(crate) funnel: Vec<Step>,
     pub(crate) facets: Vec<Facet>,
     pub(crate) quality: Quality,
-    /// The seats recorded for the snapshot (`licenses seats`) and the users holding a license,
-    /// whatever the filters: the organisation's count. `null` when none is recorded.
+    /// The seats recorded for the snapshot (`licenses seats`), else those of the seats setting,
+    /// and the users holding a license, whatever the filters: the organisation's count, with
+    /// its `source`. `null` when neither is known.
     pub(crate) seats: Option<crate::licenses::Seats>,
 }
 

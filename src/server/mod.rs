@@ -97,6 +97,8 @@ pub(crate) struct ServerConfig {
     pub(crate) memory_limit: u64,
     /// What Send Reminder and the preview are made with.
     pub(crate) actions: Actions,
+    /// The seats bought when a snapshot has none recorded, and their source (`--seats`).
+    pub(crate) seats: Option<(i64, &'static str)>,
 }
 
 pub(crate) use actions::{Actions, REMIND_MAX};
@@ -140,6 +142,7 @@ pub(crate) fn serve(cfg: ServerConfig) -> Result<()> {
         cache: cache::Cache::new(cfg.cache_bytes),
         actions: cfg.actions,
         panic_route,
+        seats: cfg.seats,
     });
     pool::start(&shared, cfg.workers)?;
     shared.connections.watch_for_writers()?;

@@ -43,6 +43,8 @@ pub(super) struct Shared {
     pub(super) actions: super::Actions,
     /// `ROLLCALL_TEST_PANIC_ROUTE=1` at start: `/__panic` panics (tests of the panic path).
     pub(super) panic_route: bool,
+    /// The seats setting every reader counts with when a snapshot has none recorded.
+    pub(super) seats: Option<(i64, &'static str)>,
 }
 
 impl Shared {
@@ -56,7 +58,8 @@ impl Shared {
         f: impl FnOnce(&Reader, &Stopwatch) -> Result<T>,
     ) -> Result<T> {
         self.session(|lease, clock| {
-            let reader = lease.reader(request)?;
+            let mut reader = lease.reader(request)?;
+            reader.assume_seats(self.seats);
             let result = f(&reader, clock);
             lease.restore(reader);
             result

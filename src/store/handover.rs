@@ -168,6 +168,15 @@ impl Watch {
     }
 }
 
+/// The writer announced in the marker of the database at `db`, if a live one is (its PID when
+/// the marker names it): what `rollcall doctor` says holds the file.
+pub(crate) fn live_writer(db: &Path) -> Option<Option<u32>> {
+    match inspect(&marker_path(db)) {
+        Seen::Live { pid } => Some(pid),
+        _ => None,
+    }
+}
+
 /// How long a writer waits in all, from when it starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Patience {

@@ -47,7 +47,8 @@ pub(super) fn check(store: &Store) -> Result<State> {
     }
 }
 
-fn version(store: &Store) -> Result<i64> {
+/// The schema version of an open database (0: no rollcall tables yet).
+pub(super) fn version(store: &Store) -> Result<i64> {
     let tables: Vec<String> = store.rows("store/tables.sql", None, |r| r.get(0))?;
     if tables.iter().any(|t| t == "schema_version") {
         let v: Option<i64> =
