@@ -232,10 +232,9 @@ fn filters(r: &mut Report, db: &Path, sql: &Sql, dir: Option<&Path>, usable: boo
             Status::Ok,
             what,
             format!(
-                "{}: {} custom filter{} work against the users view",
+                "{}: every custom filter works against the users view ({})",
                 dir.display(),
-                custom.len(),
-                if custom.len() == 1 { "" } else { "s" }
+                custom.len()
             ),
         );
     }
@@ -282,11 +281,7 @@ fn templates(r: &mut Report, s: &Settings) -> Result<()> {
                 Ok(n) => r.add(
                     Status::Ok,
                     "templates",
-                    format!(
-                        "{}: {n} template{} parse",
-                        d.display(),
-                        if n == 1 { "" } else { "s" }
-                    ),
+                    format!("{}: every template parses ({n})", d.display()),
                 ),
                 Err(e) => r.add(Status::Problem, "templates", e),
             },

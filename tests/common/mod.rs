@@ -94,8 +94,14 @@ impl Env {
             c.args(limits).arg(bin);
             c
         };
+        // No configuration file but the test's own: the user's config folder is the temp
+        // dir's `xdg` (empty unless a test writes one), and no setting comes from the caller.
         c.current_dir(self.dir.path())
             .env("ROLLCALL_DB", self.db())
+            .env("XDG_CONFIG_HOME", self.path("xdg"))
+            .env_remove("ROLLCALL_CONFIG")
+            .env_remove("ROLLCALL_ORG")
+            .env_remove("ROLLCALL_FROM")
             .env_remove("ROLLCALL_QUERIES")
             .env_remove("COLUMNS")
             .env_remove("ROLLCALL_TEST_PAUSE_BEFORE_COMMIT_MS")

@@ -327,7 +327,7 @@ fn licenses_seats_show_in_summary_text_and_json() {
     let s = env.json(&["summary", "--format", "json", "--status", "using"]);
     assert_eq!(
         s["seats"],
-        json!({"seats": 10, "assigned": 4, "utilisation": 40.0})
+        json!({"seats": 10, "assigned": 4, "utilisation": 40.0, "source": "recorded"})
     );
     let text = env.ok(&["summary"]);
     assert!(
@@ -342,7 +342,7 @@ fn licenses_seats_show_in_summary_text_and_json() {
     let s = env.json(&["summary", "--format", "json", "--snapshot", "1"]);
     assert_eq!(
         s["seats"],
-        json!({"seats": 8, "assigned": 4, "utilisation": 50.0})
+        json!({"seats": 8, "assigned": 4, "utilisation": 50.0, "source": "recorded"})
     );
     let err = env.fails(&["licenses", "seats", "5", "--snapshot", "9"], 2);
     assert!(err.contains("--snapshot 9: no such snapshot"), "{err}");

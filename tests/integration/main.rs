@@ -10,6 +10,7 @@
 mod common;
 
 mod check;
+mod config;
 mod contract;
 mod evolve;
 mod export_db;
