@@ -305,7 +305,7 @@ fn preview_send_and_assign_work_and_leave_what_the_cli_leaves() {
     let s = server.json("/api/summary?status=pending");
     assert_eq!(
         s["seats"],
-        json!({"seats": 4, "assigned": 4, "utilisation": 100.0})
+        json!({"seats": 4, "assigned": 4, "utilisation": 100.0, "source": "recorded"})
     );
 
     // The CLI reads what the server wrote: the same log and worklist.
