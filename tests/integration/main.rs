@@ -27,3 +27,4 @@ mod report;
 mod schema;
 mod serve;
 mod sign;
+mod tooling;
