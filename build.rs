@@ -40,22 +40,25 @@ fn describe(root: &Path) -> Option<String> {
 }
 
 /// Reruns this script when HEAD moves: HEAD itself (a checkout), the branch's ref (a commit),
-/// packed-refs (a `git gc`), and the index (staging changes what `status` says). The git
-/// directory is asked of git, since in a worktree `.git` is a file pointing elsewhere.
+/// and packed-refs (a `git gc`). Not the index: git rewrites it on a mere `git status`, which
+/// would rebuild rollcall for nothing, and a tracked file that changes dirtiness changes under
+/// the watched source folders anyway. The git directory is asked of git, since in a worktree
+/// `.git` is a file pointing elsewhere.
 fn watch_head(root: &Path) {
     let path = |args: &[&str]| git(root, args).map(|p| root.join(p));
-    if let Some(git_dir) = path(&["rev-parse", "--git-dir"]) {
-        for file in ["HEAD", "index"] {
-            println!("cargo:rerun-if-changed={}", git_dir.join(file).display());
+    // Only files that exist: Cargo takes a missing one as changed, and would rerun every build.
+    let watch = |file: PathBuf| {
+        if file.exists() {
+            println!("cargo:rerun-if-changed={}", file.display());
         }
+    };
+    if let Some(git_dir) = path(&["rev-parse", "--git-dir"]) {
+        watch(git_dir.join("HEAD"));
     }
     if let Some(common) = path(&["rev-parse", "--git-common-dir"]) {
-        println!(
-            "cargo:rerun-if-changed={}",
-            common.join("packed-refs").display()
-        );
+        watch(common.join("packed-refs"));
         if let Some(branch) = git(root, &["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={}", common.join(branch).display());
+            watch(common.join(branch));
         }
     }
 }
