@@ -45,5 +45,20 @@ fn render(cmd: &clap::Command) -> Result<String> {
         .source(format!("rollcall {}", crate::VERSION))
         .render(&mut page)
         .context("rendering a man page")?;
-    Ok(String::from_utf8_lossy(&page).replace("\n.SH EXTRA\nExample:\n", "\n.SH EXAMPLE\n"))
+    let page = String::from_utf8_lossy(&page).replace("\n.SH EXTRA\nExample:\n", "\n.SH EXAMPLE\n");
+    Ok(ascii(&page))
+}
+
+/// The page in ASCII, anything else as a `\[uXXXX]` escape (the help text has `…` and `–`):
+/// man-db passes UTF-8 through preconv, but a plain `groff -man` or another troff does not.
+fn ascii(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for c in page.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out
 }

@@ -133,6 +133,8 @@ fn a_man_page_for_every_command() {
             "{name} has no example"
         );
         assert!(!page.contains(".SH EXTRA"), "{name}");
+        // Plain troff reads it: UTF-8 is escaped (\[u2026] for …).
+        assert!(page.is_ascii(), "{name}");
     }
     assert!(read(&dir.join("rollcall-users.1")).contains("\\-\\-status"));
     // Without --out: rollcall.1 on standard output, the same page.
