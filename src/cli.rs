@@ -9,7 +9,10 @@ use crate::ingest::input::Encoding;
 /// Onboarding reports for a password-manager rollout, offline: ingest the console's user and
 /// device exports into a DuckDB file, then filter, export, report and query them.
 #[derive(Debug, Parser)]
-#[command(name = "rollcall", version, about, max_term_width = 100)]
+#[command(name = "rollcall", version = crate::version_text(), about, max_term_width = 100)]
+#[command(
+    after_help = "Example:\n  rollcall sample --users 2000 --out org\n  rollcall ingest --users org/users.csv --devices org/devices.csv\n  rollcall summary && rollcall report --out rollcall-report"
+)]
 pub struct Cli {
     /// The database file (a plain DuckDB file).
     #[arg(
@@ -44,6 +47,18 @@ pub struct Cli {
     #[arg(skip)]
     pub(crate) settings: crate::config::Settings,
 
+    /// Colour in text on standard output (check's PASS/WARN/FAIL, verify's ok/CHANGED…): auto
+    /// colours only a terminal, and not when NO_COLOR is set; always overrides NO_COLOR. Files
+    /// written with -o never get colour.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub(crate) color: ColorChoice,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -51,51 +66,89 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Ingest a users export (and optionally a devices export) as a new snapshot.
+    #[command(
+        after_help = "Example:\n  rollcall ingest --users users.csv --devices devices.csv --as-of 2026-11-26"
+    )]
     Ingest(IngestArgs),
     /// List the snapshots in the database.
+    #[command(after_help = "Example:\n  rollcall snapshots --format csv")]
     Snapshots(ListArgs),
     /// List the rows an ingest rejected, with file, line, column and reason.
+    #[command(after_help = "Example:\n  rollcall rejects --snapshot 2 --format csv")]
     Rejects(RejectsArgs),
     /// Write a deterministic synthetic organisation (users.csv, devices.csv) of any size, or a
     /// later snapshot of one with known changes (--evolve-from).
+    #[command(after_help = "Example:\n  rollcall sample --users 2000 --seed 7 --out org")]
     Sample(SampleArgs),
     /// List users, filtered and sorted, like the console's Users list.
+    #[command(
+        after_help = "Example:\n  rollcall users --status pending --activity never --format csv -o stuck.csv"
+    )]
     Users(UsersArgs),
     /// The onboarding funnel, facet counts and data-quality notices.
+    #[command(after_help = "Example:\n  rollcall summary --hub never --window-days 60")]
     Summary(SummaryArgs),
     /// One user's details, as the console's User Details page shows them.
+    #[command(after_help = "Example:\n  rollcall show dee@example.com --format json")]
     Show(ShowArgs),
     /// Export exactly the filtered list, with a provenance manifest beside it.
+    #[command(
+        after_help = "Example:\n  rollcall export --status pending --format parquet -o pending.parquet"
+    )]
     Export(ExportArgs),
     /// Run read-only SQL over the documented views.
+    #[command(
+        after_help = "Example:\n  rollcall query \"SELECT status, count(*) FROM users GROUP BY status\""
+    )]
     Query(QueryArgs),
     /// Check policy rules (a TOML file of SQL predicates over the users) and exit 1 if an
     /// error rule fails: text, JSON or JUnit XML for CI.
+    #[command(
+        after_help = "Example:\n  rollcall check --rules rules.toml --format junit -o check.xml"
+    )]
     Check(CheckArgs),
     /// Write a copy of the database that an older DuckDB (1.4, 1.5) can open.
+    #[command(
+        after_help = "Example:\n  rollcall export-db rollcall-v1.4.duckdb --storage-version v1.4.0"
+    )]
     ExportDb(ExportDbArgs),
     /// List the filters usable with --filter, with their descriptions.
+    #[command(after_help = "Example:\n  rollcall filters")]
     Filters,
     /// Write a self-contained HTML report that works offline.
+    #[command(
+        after_help = "Example:\n  rollcall report --status pending --out pending-report --title \"Stuck in setup\""
+    )]
     Report(ReportArgs),
     /// Preview the report on a local web server (127.0.0.1 only).
+    #[command(after_help = "Example:\n  rollcall serve --port 8080 --open")]
     Serve(ServeArgs),
     /// Setup reminder emails for Pending users: preview one, or send them (to an outbox).
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  rollcall remind send --status pending --dry-run")]
     Remind(RemindCommand),
     /// The license worklist: whom to assign a license to or reclaim one from, the admin's
     /// decisions until a later snapshot confirms them, and the seats bought.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  rollcall licenses todo --reclaim-after 60d")]
     Licenses(LicensesCommand),
     /// What changed for each user between two snapshots (default: the previous and the
     /// latest), each measured at its own as-of.
+    #[command(
+        after_help = "Example:\n  rollcall diff --transition became-active,hub-lost --format csv -o changes.csv"
+    )]
     Diff(DiffArgs),
     /// The funnel and the filters' counts of every snapshot, in as-of order.
+    #[command(after_help = "Example:\n  rollcall trend --format csv -o trend.csv")]
     Trend(TrendArgs),
     /// Make an Ed25519 key pair in minisign's format for --sign (KEYFILE and KEYFILE.pub).
+    #[command(after_help = "Example:\n  rollcall keygen --out evidence.key")]
     Keygen(KeygenArgs),
     /// Check a report folder, an export or a manifest: every listed file's size and SHA-256,
     /// nothing added to a report folder, and with --pubkey the manifest's signature.
+    #[command(
+        after_help = "Example:\n  rollcall verify rollcall-report --pubkey evidence.key.pub"
+    )]
     Verify(VerifyArgs),
     /// Show the settings in force and where each came from: a flag, an environment variable,
     /// the configuration file (and its line) or the built-in default.
@@ -103,6 +156,15 @@ pub(crate) enum Command {
     /// Check the set-up in plain words: the database, the configuration file, the queries and
     /// templates folders and the mail settings; exit 1 naming each problem.
     Doctor,
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish) to standard output.
+    #[command(
+        after_help = "Example:\n  rollcall completions bash > /etc/bash_completion.d/rollcall"
+    )]
+    Completions(CompletionsArgs),
+    /// Write a man page for every command and subcommand (rollcall.1, rollcall-ingest.1,
+    /// rollcall-remind-send.1, …) to --out, or print rollcall.1 to standard output.
+    #[command(after_help = "Example:\n  rollcall man --out ~/.local/share/man/man1")]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,12 +181,20 @@ pub(crate) struct ConfigArgs {
 pub(crate) enum LicensesCommand {
     /// Users without a license (to assign) and licensed users unused for longer than
     /// --reclaim-after (to reclaim), each with why and the state of any decision for them.
+    #[command(
+        after_help = "Example:\n  rollcall licenses todo --reclaim-after 60d --format csv -o todo.csv"
+    )]
     Todo(LicensesTodoArgs),
     /// Record an admin's decision to assign or reclaim the users' licenses in the worklist.
+    #[command(
+        after_help = "Example:\n  rollcall licenses mark dee@example.com --reclaim --note \"left in October\""
+    )]
     Mark(LicensesMarkArgs),
     /// Every decision in the worklist: open, or done with the snapshot that confirmed it.
+    #[command(after_help = "Example:\n  rollcall licenses list --format json")]
     List(LicensesListArgs),
     /// Record the number of seats bought as of a snapshot (summary shows assigned / seats).
+    #[command(after_help = "Example:\n  rollcall licenses seats 1500")]
     Seats(LicensesSeatsArgs),
 }
 
@@ -195,9 +265,15 @@ pub(crate) struct LicensesSeatsArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum RemindCommand {
     /// Print the exact message a user's reminder would be: headers and both bodies.
+    #[command(
+        after_help = "Example:\n  rollcall remind preview dee@example.com --org \"Example Ltd\""
+    )]
     Preview(RemindPreviewArgs),
     /// Send reminders to Pending users named by email or selected by filters, logging every
     /// attempt in the database's reminder_log.
+    #[command(
+        after_help = "Example:\n  rollcall remind send --status pending --via outbox --min-interval 72h"
+    )]
     Send(RemindSendArgs),
 }
 
@@ -809,6 +885,33 @@ pub(crate) struct VerifyArgs {
     /// Check the manifest's signature (MANIFEST.minisig) with this minisign public key.
     #[arg(long, value_name = "KEYFILE.pub")]
     pub(crate) pubkey: Option<PathBuf>,
+}
+
+/// When text on standard output gets colour (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set (to anything but the empty string).
+    #[default]
+    Auto,
+    /// Always, even through a pipe or with NO_COLOR set.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to write the completion script for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The folder to write every page to (created if missing); without it, rollcall.1 is
+    /// printed to standard output.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// `--pseudonymize` and its key, shared by export, report and diff (README: "Pseudonymised

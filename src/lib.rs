@@ -34,6 +34,7 @@ mod server;
 mod sign;
 mod sql;
 mod store;
+mod style;
 mod util;
 
 pub use cli::Cli;
@@ -44,3 +45,18 @@ pub use util::stderr_line;
 
 /// The tool version recorded in snapshots and manifests.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What `rollcall --version` (and `-V`) prints after the name: the tool version, the commit it
+/// was built from (`build.rs`; `-dirty` for uncommitted changes, `unknown` outside git) and the
+/// embedded DuckDB's own version, e.g. `0.1.0 (git 324c5a0, DuckDB v2.0.0)`. Built once; clap
+/// wants a `'static` string.
+fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        format!(
+            "{VERSION} (git {}, DuckDB {})",
+            env!("ROLLCALL_GIT"),
+            store::duckdb_version()
+        )
+    })
+}

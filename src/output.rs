@@ -115,17 +115,45 @@ pub(crate) fn terminal_width() -> Option<usize> {
     None
 }
 
-fn width(s: &str) -> usize {
-    s.chars().count()
+/// The columns `s` takes on a terminal: two for CJK and emoji, none for combining marks
+/// (Unicode's East Asian Width, as terminals follow it). Ambiguous characters (`…`, `─`) count
+/// one, as in every non-CJK locale.
+pub(crate) fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// `s` cut to at most `max` columns, ending in `…` when cut. A two-column character that does
+/// not fit whole is left out, so the result may be a column short; the caller pads.
 fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let budget = max.saturating_sub(1);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
+}
+
+/// A cell's text on one line with nothing that moves the cursor: newlines and tabs become
+/// spaces, and other control characters (an ESC from an export could recolour or rewrite the
+/// terminal) become U+FFFD.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Renders a fitted table: columns shrink (widest first, with an ellipsis) until the line fits.
@@ -133,13 +161,10 @@ pub(crate) fn table(grid: &Grid, max_width: Option<usize>) -> String {
     let texts: Vec<Vec<String>> = grid
         .rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.table_text().replace(['\n', '\r', '\t'], " "))
-                .collect()
-        })
+        .map(|r| r.iter().map(|c| one_line(&c.table_text())).collect())
         .collect();
-    let mut widths: Vec<usize> = grid.headers.iter().map(|h| width(h)).collect();
+    let headers: Vec<String> = grid.headers.iter().map(|h| one_line(h)).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for row in &texts {
         for (i, t) in row.iter().enumerate() {
             widths[i] = widths[i].max(width(t));
@@ -174,7 +199,7 @@ pub(crate) fn table(grid: &Grid, max_width: Option<usize>) -> String {
         out.push_str(parts.join("  ").trim_end());
         out.push('\n');
     };
-    line(&grid.headers, &mut out);
+    line(&headers, &mut out);
     let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
     out.push_str(&rule.join("  "));
     out.push('\n');
@@ -333,6 +358,41 @@ mod tests {
         assert!(t.contains('…'));
         let wide = table(&grid, None);
         assert!(wide.contains("A very long name indeed"));
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns_and_columns_stay_aligned() {
+        assert_eq!(width("李小龍"), 6);
+        assert_eq!(width("👩🏽‍💻"), 2);
+        assert_eq!(width("Zoë"), 3);
+        let grid = Grid {
+            headers: vec!["name".into(), "email".into()],
+            rows: vec![
+                vec![
+                    Cell::Text("李小龍".into()),
+                    Cell::Text("li@example.com".into()),
+                ],
+                vec![
+                    Cell::Text("Dee 🎉".into()),
+                    Cell::Text("dee@example.com".into()),
+                ],
+                vec![
+                    Cell::Text("Ann".into()),
+                    Cell::Text("ann@example.com".into()),
+                ],
+            ],
+        };
+        let t = table(&grid, None);
+        let at: Vec<usize> = t
+            .lines()
+            .filter(|l| !l.starts_with('─'))
+            .map(|l| width(&l[..l.rfind("  ").unwrap() + 2]))
+            .collect();
+        assert!(at.iter().all(|&a| a == at[0]), "{t}");
+        // Cut to fit: a wide character that does not fit whole is left out, never split.
+        assert_eq!(truncate("李小龍李小龍", 6), "李小…");
+        assert_eq!(truncate("李小龍李小龍", 5), "李小…");
+        assert_eq!(one_line("a\x1b[31mb\nc"), "a\u{FFFD}[31mb c");
     }
 
     #[test]

@@ -32,6 +32,15 @@ mod staged;
 pub(crate) use copy::copy_database;
 pub(crate) use reminders::LogEntry;
 
+/// The embedded DuckDB's version as DuckDB itself says it (`v2.0.0`), for `rollcall --version`.
+/// `duckdb_library_version` returns a static string and needs no database or connection, so
+/// asking costs nothing at start-up.
+pub(crate) fn duckdb_version() -> String {
+    // SAFETY: DuckDB returns a pointer to a NUL-terminated string with static lifetime.
+    let text = unsafe { std::ffi::CStr::from_ptr(duckdb::ffi::duckdb_library_version()) };
+    text.to_string_lossy().into_owned()
+}
+
 /// How a command needs the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Access {

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{Outcome, Report, Source, Threshold, Verdict};
 use crate::output::{self, Cell, Grid};
+use crate::style::{Paint, Tone};
 use crate::util::thousands;
 
 /// Offenders listed per failing rule in text.
@@ -63,8 +64,9 @@ fn scope_line(r: &Report) -> String {
     )
 }
 
-/// The text report; `width` fits the offender tables (`None`: unlimited).
-pub(crate) fn text(r: &Report, width: Option<usize>) -> String {
+/// The text report; `width` fits the offender tables (`None`: unlimited), `paint` colours the
+/// verdicts (`--color`).
+pub(crate) fn text(r: &Report, width: Option<usize>, paint: Paint) -> String {
     const INDENT: &str = "      ";
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", r.file, scope_line(r));
@@ -77,9 +79,9 @@ pub(crate) fn text(r: &Report, width: Option<usize>) -> String {
     }
     for o in &r.outcomes {
         let tag = match o.verdict() {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Warn => "WARN",
+            Verdict::Pass => paint.paint(Tone::Good, "PASS"),
+            Verdict::Fail => paint.paint(Tone::Bad, "FAIL"),
+            Verdict::Warn => paint.paint(Tone::Warn, "WARN"),
         };
         let _ = writeln!(
             out,

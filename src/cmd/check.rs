@@ -54,7 +54,11 @@ pub(super) fn run(ctx: &Ctx, a: CheckArgs) -> Result<()> {
         report.pseudonymize(key);
     }
     let text = match a.format {
-        CheckFormat::Text => render::text(&report, crate::output::width_for(a.output.as_deref())),
+        CheckFormat::Text => render::text(
+            &report,
+            crate::output::width_for(a.output.as_deref()),
+            ctx.paint(a.output.as_deref()),
+        ),
         CheckFormat::Json => format!("{:#}\n", render::json(&report)),
         CheckFormat::Junit => render::junit(&report, &render::hostname()),
     };

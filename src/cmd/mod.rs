@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, FilterArgs};
+use crate::cli::{Cli, ColorChoice, Command, FilterArgs};
 use crate::domain::{Dimension, FilterSet};
 use crate::error::Failure;
 use crate::read::{ReadRequest, Reader};
@@ -21,6 +21,7 @@ macro_rules! note {
 }
 
 mod check;
+mod completions;
 mod config;
 mod diff;
 mod doctor;
@@ -30,6 +31,7 @@ mod filters;
 mod ingest;
 mod keygen;
 mod licenses;
+mod man;
 mod query;
 mod remind;
 mod report;
@@ -52,6 +54,7 @@ pub fn run(cli: Cli) -> Result<()> {
         sql,
         quiet: cli.quiet,
         settings: cli.settings,
+        color: cli.color,
     };
     match cli.command {
         Command::Ingest(a) => ingest::run(&ctx, a),
@@ -73,9 +76,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Diff(a) => diff::run(&ctx, a),
         Command::Trend(a) => trend::run(&ctx, a),
         Command::Keygen(a) => keygen::run(a),
-        Command::Verify(a) => verify::run(a),
+        Command::Verify(a) => verify::run(&ctx, a),
         Command::Config(a) => config::run(&ctx, a),
         Command::Doctor => unreachable!("doctor runs before the context is made"),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
 
@@ -86,9 +91,21 @@ struct Ctx {
     quiet: bool,
     /// The configuration file and each setting's source (`config`, `doctor`, the seats' source).
     settings: crate::config::Settings,
+    color: ColorChoice,
 }
 
 impl Ctx {
+    /// How text bound for `output` (`-o FILE`, or standard output when `None`) is coloured:
+    /// never in a file; on standard output as `--color` says.
+    fn paint(&self, output: Option<&Path>) -> crate::style::Paint {
+        use crate::style::Paint;
+        match (output, self.color) {
+            (Some(_), _) | (None, ColorChoice::Never) => Paint::PLAIN,
+            (None, ColorChoice::Always) => Paint::COLOUR,
+            (None, ColorChoice::Auto) => Paint::auto(),
+        }
+    }
+
     /// Opens the database read-only for a request's scope.
     fn reader(&self, request: &ReadRequest) -> Result<Reader> {
         Reader::open(&self.db, &self.sql, request)

@@ -4,10 +4,12 @@
 
 use anyhow::Result;
 
+use super::Ctx;
 use crate::cli::VerifyArgs;
-use crate::sign;
+use crate::sign::{self, Status};
+use crate::style::Tone;
 
-pub(super) fn run(a: VerifyArgs) -> Result<()> {
+pub(super) fn run(ctx: &Ctx, a: VerifyArgs) -> Result<()> {
     let v = sign::verify(&a.path, a.pubkey.as_deref())?;
     let width = v
         .lines
@@ -15,9 +17,17 @@ pub(super) fn run(a: VerifyArgs) -> Result<()> {
         .map(|(s, _)| s.label().len())
         .max()
         .unwrap_or(0);
+    let paint = ctx.paint(None);
     let mut text = String::new();
     for (status, line) in &v.lines {
-        text.push_str(&format!("{:<width$}  {line}\n", status.label()));
+        // Padded before painting: the escape codes take no columns.
+        let label = format!("{:<width$}", status.label());
+        let tone = match status {
+            Status::Ok => Tone::Good,
+            Status::Note => Tone::Warn,
+            _ => Tone::Bad,
+        };
+        text.push_str(&format!("{}  {line}\n", paint.paint(tone, &label)));
     }
     super::emit(None, &text)?;
     if !v.problems.is_empty() {

@@ -28,3 +28,4 @@ mod report;
 mod schema;
 mod serve;
 mod sign;
+mod tooling;
