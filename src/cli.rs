@@ -152,9 +152,11 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Show the settings in force and where each came from: a flag, an environment variable,
     /// the configuration file (and its line) or the built-in default.
+    #[command(after_help = "Example:\n  rollcall config remind send")]
     Config(ConfigArgs),
     /// Check the set-up in plain words: the database, the configuration file, the queries and
     /// templates folders and the mail settings; exit 1 naming each problem.
+    #[command(after_help = "Example:\n  rollcall doctor --db /srv/rollcall/acme.duckdb")]
     Doctor,
     /// Print a shell completion script (bash, zsh, fish, powershell or elvish) to standard output.
     #[command(
