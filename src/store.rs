@@ -415,18 +415,7 @@ impl Store {
         if schema::check(self)? == schema::State::Empty {
             return Ok(Vec::new());
         }
-        self.rows("read/snapshots.sql", None, |r| {
-            Ok(SnapshotInfo {
-                id: r.get(0)?,
-                label: r.get(1)?,
-                as_of: from_naive(r.get(2)?),
-                ingested_at: from_naive(r.get(3)?),
-                tool_version: r.get(4)?,
-                users: r.get(5)?,
-                devices: r.get(6)?,
-                rejected: r.get(7)?,
-            })
-        })
+        self.rows("read/snapshots.sql", None, snapshot_row)
     }
 
     /// The snapshot asked for, or the latest; a clear error when there is none.
@@ -695,18 +684,7 @@ pub(crate) fn inspect(path: &Path, sql: Sql) -> Result<Health> {
     let store = Store::connect(path, Access::ReadOnly, sql)?;
     let version = schema::version(&store)?;
     let snapshots = if version > 0 && version <= SCHEMA_VERSION {
-        store.rows("read/snapshots.sql", None, |r| {
-            Ok(SnapshotInfo {
-                id: r.get(0)?,
-                label: r.get(1)?,
-                as_of: from_naive(r.get(2)?),
-                ingested_at: from_naive(r.get(3)?),
-                tool_version: r.get(4)?,
-                users: r.get(5)?,
-                devices: r.get(6)?,
-                rejected: r.get(7)?,
-            })
-        })?
+        store.rows("read/snapshots.sql", None, snapshot_row)?
     } else {
         Vec::new()
     };
@@ -793,6 +771,20 @@ impl Interrupter {
 pub(crate) struct TimedOut;
 
 /// A row of `queries/read/rejects.sql` (and its page).
+/// One row of `queries/read/snapshots.sql`.
+fn snapshot_row(r: &duckdb::Row<'_>) -> duckdb::Result<SnapshotInfo> {
+    Ok(SnapshotInfo {
+        id: r.get(0)?,
+        label: r.get(1)?,
+        as_of: from_naive(r.get(2)?),
+        ingested_at: from_naive(r.get(3)?),
+        tool_version: r.get(4)?,
+        users: r.get(5)?,
+        devices: r.get(6)?,
+        rejected: r.get(7)?,
+    })
+}
+
 fn reject_row(r: &duckdb::Row<'_>) -> duckdb::Result<Reject> {
     Ok(Reject {
         file: r.get(0)?,

@@ -49,7 +49,7 @@ fn render(cmd: &clap::Command) -> Result<String> {
     Ok(ascii(&page))
 }
 
-/// The page in ASCII, anything else as a `\[uXXXX]` escape (the help text has `…` and `–`):
+/// The page in ASCII, anything else as a `\[u2026]`-style escape (the help text has `…` and `–`):
 /// man-db passes UTF-8 through preconv, but a plain `groff -man` or another troff does not.
 fn ascii(page: &str) -> String {
     let mut out = String::with_capacity(page.len());
