@@ -856,6 +856,23 @@ fn smtp_delivers_to_a_real_server_and_its_refusal_is_a_logged_failure() {
     }
 }
 
+/// `rollcall report` with the organisation and sender the previews below are compared under;
+/// returns the report's folder.
+fn report_for_preview(env: &Env) -> std::path::PathBuf {
+    let out = env.path("report");
+    env.ok(&[
+        "report",
+        "--out",
+        out.to_str().unwrap(),
+        "--org",
+        "Acme & Co",
+        "--from",
+        FROM,
+        "--quiet",
+    ]);
+    out
+}
+
 /// The parts of `remind preview`'s message for `email`: subject, plain text, HTML.
 fn cli_parts(env: &Env, email: &str, extra: &[&str]) -> (String, String, String) {
     let mut args = vec!["preview", email, "--org", "Acme & Co", "--from", FROM];
@@ -887,17 +904,7 @@ fn escaped(s: &str) -> String {
 #[test]
 fn the_report_embeds_a_preview_equal_to_remind_preview() {
     let env = org();
-    let out = env.path("report");
-    env.ok(&[
-        "report",
-        "--out",
-        out.to_str().unwrap(),
-        "--org",
-        "Acme & Co",
-        "--from",
-        FROM,
-        "--quiet",
-    ]);
+    let out = report_for_preview(&env);
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     let data = crate::common::page_data::decode(&html);
     let mail = &data["mail"];
@@ -954,17 +961,7 @@ fn the_report_shows_the_preview_and_the_commands_in_chromium() {
     use crate::common::probe::{file_url, offline, Probe};
     let chrome = cdp::launch();
     let env = org();
-    let out = env.path("report");
-    env.ok(&[
-        "report",
-        "--out",
-        out.to_str().unwrap(),
-        "--org",
-        "Acme & Co",
-        "--from",
-        FROM,
-        "--quiet",
-    ]);
+    let out = report_for_preview(&env);
     let url = file_url(&out.join("index.html"));
     let page = Probe::open(&chrome, &format!("{url}#user=zoe%40example.com"));
     page.wait_for(
