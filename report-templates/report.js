@@ -271,22 +271,26 @@
   }
 
   // ---------------------------------------------------------------- sorting
+  // The page has no collation of its own: rollcall embeds, for every row, the rank of its name
+  // and its email under the collation `users` sorts by (queries/read/collation.sql) and the
+  // rank of the tie-breaker every sort ends with (the email key), so each order here is the
+  // CLI's and the export's exactly. The rows arrive sorted by name.
   var orderCache = {};
+  var ORD = U.order || {};
+  function ranks(a) { return Array.isArray(a) || ArrayBuffer.isView(a) ? a : []; }
+  var nameRank = ranks(ORD.name);
+  var keyRank = ranks(ORD.key);
+  var emailShift = ranks(ORD.email_shift);
   var emailRankArr = null;
 
   function identity() { var a = new Int32Array(n); for (var i = 0; i < n; i++) a[i] = i; return a; }
 
-  // Rank of each row by lower-cased email (then input order): the tie-breaker of every sort.
+  // Rank of each row's email under the collation (equal ones share it): travels as its
+  // difference from the key rank (mostly runs of one value, which compress to little).
   function emailRank() {
     if (emailRankArr) return emailRankArr;
-    var idx = identity();
-    idx.sort(function (a, b) {
-      var x = lcEmail[a];
-      var y = lcEmail[b];
-      return x < y ? -1 : (x > y ? 1 : a - b);
-    });
-    var r = new Int32Array(n);
-    for (var k = 0; k < n; k++) r[idx[k]] = k;
+    var r = new Float64Array(n);
+    for (var i = 0; i < n; i++) r[i] = keyRank[i] + emailShift[i];
     emailRankArr = r;
     return r;
   }
@@ -313,12 +317,12 @@
   }
 
   function buildOrder(key, desc) {
-    var er = emailRank();
+    var er = keyRank;
     var s = desc ? -1 : 1;
     var idx = identity();
     var cmp;
     if (key === 'name' || key === 'email') {
-      var txt = key === 'name' ? lcName : lcEmail;
+      var txt = key === 'name' ? nameRank : emailRank();
       var raw = key === 'name' ? names : emails;
       var isNull = new Uint8Array(n);
       for (var i = 0; i < n; i++) isNull[i] = typeof raw[i] === 'string' ? 0 : 1;

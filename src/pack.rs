@@ -105,6 +105,12 @@ impl Strs {
         &self.utf8[self.starts[k]..end]
     }
 
+    /// Row `i`'s value as bytes (`None` for null); compared, they order as DuckDB orders text.
+    pub(crate) fn row(&self, i: u32) -> Option<&[u8]> {
+        let k = self.codes[i as usize];
+        (k != u32::MAX).then(|| self.value(k))
+    }
+
     /// A column whose values are expected to be distinct: each is stored as it comes (a repeat
     /// is stored again, which costs bytes, never correctness), and [`find`](Self::find) finds
     /// nothing.

@@ -708,6 +708,22 @@ struct DeviceColumns {
     hub: Bytes,
 }
 
+/// Each row's dense rank (0 first; rows `cmp` finds equal share one) in the order `cmp` puts
+/// rows `0..n` in.
+fn ranks(n: u32, cmp: impl Fn(u32, u32) -> std::cmp::Ordering) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| cmp(a, b));
+    let mut rank = vec![0u32; n as usize];
+    let mut dense = 0u32;
+    for (place, &row) in order.iter().enumerate() {
+        if place > 0 && cmp(order[place - 1], row).is_ne() {
+            dense += 1;
+        }
+        rank[row as usize] = dense;
+    }
+    rank
+}
+
 /// The page's data: the export's rows plus each user's stages and devices, read by column name
 /// straight into packed columns (a million users never exist as a million Rust values). Returns
 /// the header and the body it describes.
@@ -721,9 +737,16 @@ fn page_data(
     let listing = Listing {
         filters: filters.clone(),
         sort: Sort::default(),
-        // The export's columns (the CSV download must match users.csv) plus the stages for details.
-        columns: [&EXPORT_COLUMNS[..], &STAGE_COLUMNS[..], &["email_key"]].concat(),
+        // The export's columns (the CSV download must match users.csv) plus the stages for
+        // details, and the collation keys of name and email, so the page sorts as `users` does.
+        columns: [
+            &EXPORT_COLUMNS[..],
+            &STAGE_COLUMNS[..],
+            &["email_key", "name_order", "email_order"],
+        ]
+        .concat(),
     };
+    let pseudonymized = reader.pseudonyms().is_some();
     let embed = embed_limit();
     let limit = (matches > embed).then_some(embed);
     let stmt = reader.listing_select(&listing, limit, 0)?;
@@ -735,6 +758,15 @@ fn page_data(
     let mut keys = Strs::default();
     let mut row_of: Vec<u32> = Vec::new();
     let mut n = 0u32;
+    // What the page needs to sort as the statement does (read/collation.sql, read/users.sql):
+    // the group of equal names each row is in (rows arrive in name order), and each row's email
+    // collation key beside its tie-breaker (the email key, or the pseudonym that stands in its
+    // place), to rank every row by them below.
+    let mut name_group: Vec<u64> = Vec::new();
+    let mut last_name: Option<String> = None;
+    let mut last_name_null = false;
+    let mut email_order = Strs::unique();
+    let mut tie = Strs::unique();
     let code = |dim: Dimension, text: Option<Cow<'_, str>>| {
         let i = dim
             .values()
@@ -751,8 +783,30 @@ fn page_data(
         let [name, email, scim, last_used, license, status, activity, hub, reminders] =
             columns_of(b, EXPORT_COLUMNS)?;
         let [act, act_at, setup, setup_at, data, data_at] = columns_of(b, STAGE_COLUMNS)?;
-        let [key] = columns_of(b, ["email_key"])?;
+        let [key, name_order, mail_order] =
+            columns_of(b, ["email_key", "name_order", "email_order"])?;
         for r in 0..b.num_rows() {
+            let this = name_order.text(r);
+            let group = match (&mut last_name, name_group.last()) {
+                (Some(last), Some(&g)) => {
+                    let same = match &this {
+                        Some(t) => !last_name_null && last == t,
+                        None => last_name_null,
+                    };
+                    if !same {
+                        last.clear();
+                        last.push_str(this.as_deref().unwrap_or(""));
+                    }
+                    g + u64::from(!same)
+                }
+                _ => {
+                    last_name = Some(this.as_deref().unwrap_or("").to_string());
+                    0
+                }
+            };
+            last_name_null = this.is_none();
+            name_group.push(group);
+            email_order.push(Some(mail_order.text(r).as_deref().unwrap_or("")));
             u.name.push(name.text(r).as_deref());
             u.email.push(Some(email.text(r).as_deref().unwrap_or("")));
             let flag = scim.flag(r);
@@ -775,21 +829,40 @@ fn page_data(
             u.data_at.push(data_at.secs(r));
             // Keys are unique in a snapshot (ingest rejects a repeated email); were one
             // repeated, its devices would go to its first user.
-            if keys.push(Some(key.text(r).as_deref().unwrap_or(""))) as usize == row_of.len() {
+            let k = key.text(r);
+            let k = k.as_deref().unwrap_or("");
+            if keys.push(Some(k)) as usize == row_of.len() {
                 row_of.push(n);
+            }
+            if !pseudonymized {
+                tie.push(Some(k));
             }
             n += 1;
         }
         Ok(())
     })?;
     timer.lap("report: users read");
+    // The pseudonymised statement breaks ties by the pseudonym email (the email column then).
+    let tie = if pseudonymized { &u.email } else { &tie };
+    let by_key = ranks(n, |a, b| tie.row(a).cmp(&tie.row(b)));
+    let by_email = ranks(n, |a, b| email_order.row(a).cmp(&email_order.row(b)));
+    drop(email_order);
+    // The email rank travels as its difference from the key rank: the two agree for every
+    // plain ASCII address, so the differences are long runs that compress to little.
+    let mut email_shift = Ints::default();
+    let mut key_rank = Ints::default();
+    for (&k, &e) in by_key.iter().zip(&by_email) {
+        key_rank.push(Some(k.into()));
+        email_shift.push(Some(i64::from(e) - i64::from(k)));
+    }
+    drop((by_key, by_email));
+    timer.lap("report: users ranked");
 
     // Devices of the embedded users, as the query orders them (by key), then in user order.
     let mut platforms = Dict::default();
     let mut versions = Dict::default();
     let mut dv = DeviceColumns::default();
     let devices = reader.sql().stmt("read/devices.sql", vec![])?;
-    let pseudonymized = reader.pseudonyms().is_some();
     stream_beside(reader, &devices, |b| {
         let [key, name, platform, version, last_used, hub] = columns_of(
             b,
@@ -865,6 +938,13 @@ fn page_data(
         "codes": {
             "scim": typed(body.bytes(u.scim_code)),
             "reminders": typed(body.bytes(u.reminders_code)),
+        },
+        // How the page sorts (report.js `buildOrder`): the rank of each row's name and email
+        // under the collation, and the tie-breaker of every sort, as the statement orders rows.
+        "order": {
+            "name": typed(body.offsets(&name_group)),
+            "key": typed(body.ints(key_rank)),
+            "email_shift": typed(body.ints(email_shift)),
         },
         "dev0": typed(body.offsets(&dev0)),
         "devn": typed(body.ints(counts)),

@@ -58,6 +58,7 @@ const BUILTIN: Builtin = embed!("queries":
     "views/license_decisions.sql",
     "diff/users.sql",
     "read/snapshots.sql",
+    "read/collation.sql",
     "read/inputs.sql",
     "read/rejects.sql",
     "read/rejects_page.sql",

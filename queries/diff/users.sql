@@ -4,7 +4,7 @@
 -- them. The filters (the where slot) select users on one side (the side slot: f or t; the
 -- unfiltered slot is TRUE when there are none), so the statement runs on its own in any
 -- DuckDB client. Users with no change are left out;
--- order: email, case-insensitive.
+-- order: email through the collation of every sort (read/collation.sql), then the email key.
 WITH
 f AS (
     WITH params AS (/*from_params*/)
@@ -75,4 +75,4 @@ SELECT
     array_to_string(transitions, ' ') AS transitions
 FROM c
 WHERE len(transitions) > 0
-ORDER BY lower(email), email_key
+ORDER BY /*email_order*/, email_key

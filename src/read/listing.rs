@@ -69,15 +69,16 @@ impl Sort {
         })
     }
 
-    /// The sort key for `queries/read/users.sql`: text compares case-insensitively.
-    fn key(self) -> Stmt {
-        let key = if self.column.text {
-            format!("lower({})", self.column.key)
+    /// The sort key for `queries/read/users.sql`: text through the collation
+    /// (`queries/read/collation.sql`).
+    fn key(self, sql: &Sql) -> Result<Stmt> {
+        let mut key = if self.column.text {
+            collated(sql, self.column.key)?
         } else {
-            self.column.key.to_string()
+            Stmt::new(self.column.key, vec![])
         };
-        let dir = if self.desc { "DESC" } else { "ASC" };
-        Stmt::new(format!("{key} {dir}"), vec![])
+        key.push(if self.desc { " DESC" } else { " ASC" });
+        Ok(key)
     }
 
     pub(crate) fn describe(self) -> String {
@@ -88,6 +89,16 @@ impl Sort {
         )
     }
 }
+
+/// `expr` through the collation every text sort uses (`queries/read/collation.sql`).
+pub(super) fn collated(sql: &Sql, expr: &str) -> Result<Stmt> {
+    sql.fill("read/collation.sql", &[("text", &Stmt::new(expr, vec![]))])
+}
+
+/// A column name the report asks for beside the view's own: `name_order` is `name`'s
+/// collation key (what a sort by name compares), so the page can rank rows exactly as the
+/// statement orders them without a collation of its own.
+const ORDER_SUFFIX: &str = "_order";
 
 /// A listing: which rows (the filters), in which order, which columns.
 #[derive(Debug, Clone)]
@@ -112,13 +123,27 @@ impl Listing {
         limit: Option<u64>,
         offset: u64,
     ) -> Result<Stmt> {
-        let columns = Stmt::new(self.columns.join(", "), vec![]);
+        let mut columns = Stmt::default();
+        for (i, c) in self.columns.iter().enumerate() {
+            if i > 0 {
+                columns.push(", ");
+            }
+            match c.strip_suffix(ORDER_SUFFIX) {
+                Some(text) if domain::column(text).is_ok_and(|col| col.text) => {
+                    columns.append(&collated(sql, text)?);
+                    columns.push(&format!(" AS {c}"));
+                }
+                _ => {
+                    columns.push(c);
+                }
+            }
+        }
         let mut s = sql.fill(
             template,
             &[
                 ("columns", &columns),
                 ("where", &predicate(sql, &self.filters)?),
-                ("sort", &self.sort.key()),
+                ("sort", &self.sort.key(sql)?),
             ],
         )?;
         if let Some(l) = limit {

@@ -10,6 +10,7 @@
 mod common;
 
 mod check;
+mod collation;
 mod config;
 mod contract;
 mod evolve;

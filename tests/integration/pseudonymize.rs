@@ -580,3 +580,73 @@ fn check_offenders_are_pseudonymised() {
     let err = fails_with(&env, None, &["check", "--rules", rules, "--pseudonymize"]);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// A pseudonymised report sorts by the pseudonyms, as the pseudonymised export does: its rows
+/// come by pseudonymous name (no name last), and the ranks it embeds for the page's sorting
+/// order rows by pseudonymous email, never by the real addresses (which would tell who is who).
+/// The pseudonyms are recomputed here; the users are `collation.rs`'s, with accented names and
+/// addresses whose real order differs from any pseudonym order.
+#[test]
+fn a_pseudonymised_report_sorts_by_the_pseudonyms() {
+    let env = crate::collation::env();
+    let out = env.path("report");
+    ok_with(
+        &env,
+        KEY,
+        &[
+            "report",
+            "--pseudonymize",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let page = page_data::decode(&read(&out.join("index.html")));
+    let u = &page["u"];
+    let texts = |v: &Value| -> Vec<Option<String>> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let ints = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_i64().unwrap())
+            .collect()
+    };
+    let emails: Vec<String> = texts(&u["email"]).into_iter().map(Option::unwrap).collect();
+    let names = texts(&u["name"]);
+
+    // What they should be, from the real addresses: (pseudonymous name or none, email).
+    let real = crate::collation::BY_EMAIL;
+    let mut want: Vec<(Option<String>, String)> = real
+        .iter()
+        .map(|e| {
+            let name = (*e != "noname@example.com").then(|| pseudo_name(KEY, e));
+            (name, pseudo_email(KEY, e))
+        })
+        .collect();
+    // Names ascending with the missing one last, then the (pseudonymous) email.
+    want.sort_by(|a, b| (a.0.is_none(), &a.0, &a.1).cmp(&(b.0.is_none(), &b.0, &b.1)));
+    let got: Vec<(Option<String>, String)> = names.into_iter().zip(emails.clone()).collect();
+    assert_eq!(got, want, "rows in pseudonymous name order");
+
+    // The tie-breaker and email ranks: the pseudonymous emails' own order.
+    let key = ints(&u["order"]["key"]);
+    let shift = ints(&u["order"]["email_shift"]);
+    let mut by_email = emails.clone();
+    by_email.sort();
+    for (i, e) in emails.iter().enumerate() {
+        let place = by_email.iter().position(|x| x == e).unwrap() as i64;
+        assert_eq!(key[i], place, "key rank of {e}");
+        assert_eq!(key[i] + shift[i], place, "email rank of {e}");
+    }
+    // Every name differs, so the name ranks count up by one, the missing name included.
+    assert_eq!(
+        ints(&u["order"]["name"]),
+        (0..emails.len() as i64).collect::<Vec<_>>()
+    );
+}

@@ -623,3 +623,28 @@ fn a_refused_page_says_why_as_a_page() {
         "{api}"
     );
 }
+
+/// The served list sorts by the same collation as `users` (`collation.rs` has the fixture and
+/// the orders worked out by hand).
+#[test]
+fn the_served_list_sorts_names_and_emails_by_the_collation() {
+    use crate::collation::{BY_EMAIL, BY_EMAIL_DESC, BY_KEY, BY_NAME, BY_NAME_DESC};
+    let env = crate::collation::env();
+    let server = Server::start(&env, &[]);
+    for (sort, want) in [
+        ("", BY_NAME),
+        ("&sort=name:desc", BY_NAME_DESC),
+        ("&sort=email", BY_EMAIL),
+        ("&sort=email:desc", BY_EMAIL_DESC),
+        ("&sort=last_used", BY_KEY),
+    ] {
+        let v = server.json(&format!("/api/users?limit=50{sort}"));
+        let got: Vec<&str> = v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "/api/users?{sort}");
+    }
+}
