@@ -1,6 +1,6 @@
 //! `rollcall doctor`: checks the set-up and says in plain words, one line each, what is fine and
-//! what is not: the configuration file, the database, the queries and templates folders and the
-//! mail settings. Exit 0 when all is well, 1 when anything is not. It changes nothing: the
+//! what is not: the configuration file, the database, the queries and templates folders, the
+//! mail settings and the browser `serve --open` starts. Exit 0 when all is well, 1 when anything is not. It changes nothing: the
 //! database is opened read-only and never upgraded, and no message is sent.
 
 use std::path::{Path, PathBuf};
@@ -75,6 +75,7 @@ pub(super) fn run(db: &Path, queries: Option<&Path>, settings: &Settings) -> Res
     }
     templates(&mut r, settings)?;
     mail(&mut r, settings)?;
+    browser(&mut r, settings)?;
     super::emit(None, &r.text())?;
     match r.problems() {
         0 => Ok(()),
@@ -374,6 +375,55 @@ fn mail(r: &mut Report, s: &Settings) -> Result<()> {
             Status::Ok,
             "mail",
             "not configured (remind send writes to ./rollcall-outbox unless told otherwise)",
+        );
+    }
+    Ok(())
+}
+
+/// `serve --open`, where the configuration turns it on: the program that opens the page
+/// (xdg-open, or open on macOS) must be there, and on Linux a display for a window.
+fn browser(r: &mut Report, s: &Settings) -> Result<()> {
+    let open = s
+        .for_command(&path(&["serve"]))?
+        .into_iter()
+        .find(|x| x.key == "open")
+        .filter(|x| matches!(x.source, Source::File(_) | Source::Env(_)))
+        .filter(|x| x.values.iter().any(|v| v == "true"));
+    let Some(open) = open else {
+        r.add(
+            Status::Ok,
+            "browser",
+            "not configured (serve --open starts the system's browser)",
+        );
+        return Ok(());
+    };
+    let who = format!("browser (serve open = true at {})", open.source.words());
+    let opener = crate::server::BROWSER_OPENER;
+    let Some(found) = on_path(Path::new(opener)) else {
+        r.add(
+            Status::Problem,
+            &who,
+            format!("{opener} not found on PATH: serve will print the address to open instead"),
+        );
+        return Ok(());
+    };
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if cfg!(target_os = "linux") && !display {
+        r.add(
+            Status::Problem,
+            &who,
+            format!(
+                "{} is there, but neither DISPLAY nor WAYLAND_DISPLAY is set: no window to open the page in",
+                found.display()
+            ),
+        );
+    } else {
+        r.add(
+            Status::Ok,
+            &who,
+            format!("opens the page with {}", found.display()),
         );
     }
     Ok(())

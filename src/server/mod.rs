@@ -198,12 +198,15 @@ fn log_panics_on_one_line() {
 }
 
 /// Starts the system's browser on `url`; a failure is a warning, never fatal.
+/// The program `serve --open` hands the address to (doctor checks it is there).
+pub(crate) const BROWSER_OPENER: &str = if cfg!(target_os = "macos") {
+    "open"
+} else {
+    "xdg-open"
+};
+
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
+    let opener = BROWSER_OPENER;
     let spawned = std::process::Command::new(opener)
         .arg(url)
         .stdin(std::process::Stdio::null())

@@ -2,6 +2,7 @@
 //! user's config folder, or `--config`), its precedence under flags and environment variables,
 //! its one-line errors, `rollcall config` and `rollcall doctor`, all through the real binary.
 
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::{json, Value};
@@ -498,5 +499,71 @@ fn doctor_names_a_broken_filter_template_and_mail_setting() {
     assert!(
         lines[0].starts_with("problem  config: ") && lines[0].contains("unknown key 'windw_days'"),
         "{lines:#?}"
+    );
+}
+
+/// `serve --open` turned on in the configuration: doctor checks the program that opens the page
+/// is on PATH and (on Linux) that there is a display for its window; off, it says so.
+#[test]
+fn doctor_checks_the_browser_serve_open_would_start() {
+    let env = Env::with_one_user();
+    let empty = env.path("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let with = env.path("bin");
+    let opener = env.write("bin/xdg-open", "#!/bin/sh\nexit 0\n");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let browser_line = |path: &Path, display: Option<&str>| -> (i32, String) {
+        let mut c = env.cmd();
+        c.arg("doctor")
+            .env("PATH", path)
+            .env_remove("WAYLAND_DISPLAY");
+        match display {
+            Some(d) => c.env("DISPLAY", d),
+            None => c.env_remove("DISPLAY"),
+        };
+        let out = c.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains(" browser"))
+            .unwrap_or_else(|| panic!("no browser line in {text}"))
+            .to_string();
+        (out.status.code().unwrap(), line)
+    };
+    assert_eq!(
+        browser_line(&empty, None),
+        (
+            0,
+            "ok       browser: not configured (serve --open starts the system's browser)".into()
+        )
+    );
+    let toml = env.write("rollcall.toml", "[serve]\nopen = true\n");
+    let at = format!("{}:2", toml.display());
+    assert_eq!(
+        browser_line(&empty, Some(":0")),
+        (
+            1,
+            format!("problem  browser (serve open = true at {at}): xdg-open not found on PATH: serve will print the address to open instead")
+        )
+    );
+    assert_eq!(
+        browser_line(&with, None),
+        (
+            1,
+            format!("problem  browser (serve open = true at {at}): {} is there, but neither DISPLAY nor WAYLAND_DISPLAY is set: no window to open the page in", opener.display())
+        )
+    );
+    assert_eq!(
+        browser_line(&with, Some(":0")),
+        (
+            0,
+            format!(
+                "ok       browser (serve open = true at {at}): opens the page with {}",
+                opener.display()
+            )
+        )
     );
 }
