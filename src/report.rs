@@ -708,6 +708,28 @@ struct DeviceColumns {
     hub: Bytes,
 }
 
+/// Numbers the runs of equal values down a column (0, 0, 1, 2, 2, …): each row's rank by name
+/// when the rows come sorted by name.
+#[derive(Default)]
+struct Runs {
+    last: Option<Option<String>>,
+    numbers: Vec<u64>,
+}
+
+impl Runs {
+    fn push(&mut self, v: Option<&str>) {
+        let same = self.last.as_ref().is_some_and(|l| l.as_deref() == v);
+        let number = match self.numbers.last() {
+            Some(&k) => k + u64::from(!same),
+            None => 0,
+        };
+        if !same {
+            self.last = Some(v.map(str::to_string));
+        }
+        self.numbers.push(number);
+    }
+}
+
 /// Each row's dense rank (0 first; rows `cmp` finds equal share one) in the order `cmp` puts
 /// rows `0..n` in.
 fn ranks(n: u32, cmp: impl Fn(u32, u32) -> std::cmp::Ordering) -> Vec<u32> {
@@ -762,9 +784,7 @@ fn page_data(
     // the group of equal names each row is in (rows arrive in name order), and each row's email
     // collation key beside its tie-breaker (the email key, or the pseudonym that stands in its
     // place), to rank every row by them below.
-    let mut name_group: Vec<u64> = Vec::new();
-    let mut last_name: Option<String> = None;
-    let mut last_name_null = false;
+    let mut name_group = Runs::default();
     let mut email_order = Strs::unique();
     let mut tie = Strs::unique();
     let code = |dim: Dimension, text: Option<Cow<'_, str>>| {
@@ -786,26 +806,7 @@ fn page_data(
         let [key, name_order, mail_order] =
             columns_of(b, ["email_key", "name_order", "email_order"])?;
         for r in 0..b.num_rows() {
-            let this = name_order.text(r);
-            let group = match (&mut last_name, name_group.last()) {
-                (Some(last), Some(&g)) => {
-                    let same = match &this {
-                        Some(t) => !last_name_null && last == t,
-                        None => last_name_null,
-                    };
-                    if !same {
-                        last.clear();
-                        last.push_str(this.as_deref().unwrap_or(""));
-                    }
-                    g + u64::from(!same)
-                }
-                _ => {
-                    last_name = Some(this.as_deref().unwrap_or("").to_string());
-                    0
-                }
-            };
-            last_name_null = this.is_none();
-            name_group.push(group);
+            name_group.push(name_order.text(r).as_deref());
             email_order.push(Some(mail_order.text(r).as_deref().unwrap_or("")));
             u.name.push(name.text(r).as_deref());
             u.email.push(Some(email.text(r).as_deref().unwrap_or("")));
@@ -942,7 +943,7 @@ fn page_data(
         // How the page sorts (report.js `buildOrder`): the rank of each row's name and email
         // under the collation, and the tie-breaker of every sort, as the statement orders rows.
         "order": {
-            "name": typed(body.offsets(&name_group)),
+            "name": typed(body.offsets(&name_group.numbers)),
             "key": typed(body.ints(key_rank)),
             "email_shift": typed(body.ints(email_shift)),
         },
@@ -1276,6 +1277,21 @@ pub(crate) fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranks_are_dense_and_runs_number_equal_neighbours_alike() {
+        let v = ["b", "a", "b", "c", "a"];
+        assert_eq!(
+            ranks(5, |x, y| v[x as usize].cmp(v[y as usize])),
+            [1, 0, 1, 2, 0]
+        );
+        let mut runs = Runs::default();
+        for x in [Some("a"), Some("a"), Some("b"), None, None, Some("b")] {
+            runs.push(x);
+        }
+        // A null is a value of its own, and only neighbours count.
+        assert_eq!(runs.numbers, [0, 0, 1, 2, 2, 3]);
+    }
 
     #[test]
     fn url_parts_encode_like_encode_uri_component() {
