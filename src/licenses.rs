@@ -86,6 +86,7 @@ impl Reader {
             &[
                 ("decisions", &decisions),
                 ("where", &predicate(sql, filters)?),
+                ("email_order", &crate::read::collated(sql, "email")?),
             ],
         )?;
         // The threshold's `?` follows the filters' in the statement.

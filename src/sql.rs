@@ -46,6 +46,7 @@ const BUILTIN: Builtin = embed!("queries":
     "session/params.sql",
     "session/params_table.sql",
     "session/view.sql",
+    "session/sort_key.sql",
     "query/memory_limit.sql",
     "serve/temp_directory.sql",
     "query/lock_settings.sql",

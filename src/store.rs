@@ -231,8 +231,8 @@ impl Store {
 
     /// The one view mechanism of every read: the scope in a temporary `params` table and the
     /// documented views (queries/views/) as temporary views over it, so every read statement is
-    /// a plain `SELECT … FROM users`. Works on read-only connections: temporary objects live in
-    /// memory.
+    /// a plain `SELECT … FROM users`, and the collation as the macro `sort_key` for analysts'
+    /// queries. Works on read-only connections: temporary objects live in memory.
     pub(crate) fn use_scope(&self, scope: &Scope) -> Result<()> {
         self.rescope(scope)?;
         for (name, file) in VIEWS {
@@ -244,6 +244,15 @@ impl Store {
             self.execute(&view)
                 .with_context(|| format!("creating view {name} (queries/{file})"))?;
         }
+        let collation = self.sql.fill(
+            "read/collation.sql",
+            &[("text", &Stmt::new("text", vec![]))],
+        )?;
+        let macro_ = self
+            .sql
+            .fill("session/sort_key.sql", &[("collation", &collation)])?;
+        self.execute(&macro_)
+            .context("creating sort_key (queries/session/sort_key.sql)")?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 -- `rollcall licenses todo`: users in scope to assign a license to (no license) and licensed
 -- users to reclaim one from (never used, or last used more than ? days before the as-of),
--- each with why and the state of the latest worklist decision for them.
+-- each with why and the state of the latest worklist decision for them; by kind, then email in
+-- the collation of every sort (read/collation.sql).
 WITH d AS (
     SELECT email_key, action, state
     FROM (/*decisions*/)
@@ -32,4 +33,4 @@ t AS (
 )
 SELECT kind, name, email, scim, status, last_used, reason, decision, decision_state
 FROM t
-ORDER BY kind, email_key
+ORDER BY kind, /*email_order*/, email_key

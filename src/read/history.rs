@@ -257,7 +257,7 @@ impl Reader {
                         vec![],
                     ),
                 ),
-                ("email_order", &super::listing::collated(sql, "email")?),
+                ("email_order", &super::collated(sql, "email")?),
             ],
         )?;
         let timer = crate::util::Timer::start();

@@ -91,7 +91,7 @@ impl Sort {
 }
 
 /// `expr` through the collation every text sort uses (`queries/read/collation.sql`).
-pub(super) fn collated(sql: &Sql, expr: &str) -> Result<Stmt> {
+pub(crate) fn collated(sql: &Sql, expr: &str) -> Result<Stmt> {
     sql.fill("read/collation.sql", &[("text", &Stmt::new(expr, vec![]))])
 }
 

@@ -19,7 +19,7 @@ pub(crate) use detail::{Detail, MAX_EMAIL};
 pub(crate) use history::{
     transition, trend, Change, Counts, Diff, DiffRequest, DiffSide, Side, Trend,
 };
-pub(crate) use listing::{resolve_columns, users_json, Listing, Page, Sort};
+pub(crate) use listing::{collated, resolve_columns, users_json, Listing, Page, Sort};
 pub(crate) use summary::Summary;
 
 use crate::bounds::Stopwatch;

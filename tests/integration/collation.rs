@@ -1,6 +1,6 @@
 //! The name collation (`queries/read/collation.sql`): "Émile" sorts with "Emile", "Łukasz"
 //! with "Lukas", a missing name last, ties broken by the email key; the same order from
-//! `users`, `export` (CSV and JSON), `diff`, the server's `/api/users` (`serve/api.rs`) and
+//! `users`, `export` (CSV and JSON), `licenses todo`, `diff`, `query`'s `sort_key`, the server's `/api/users` (`serve/api.rs`) and
 //! the static report's own sorting in Chromium. Every expected order below was worked out by
 //! hand from the rule, not read back from rollcall.
 
@@ -216,9 +216,41 @@ fn users_and_export_sort_names_and_emails_by_the_collation() {
     );
 }
 
+/// `rollcall query` has the collation as the macro `sort_key`, so an analyst's own SQL lists
+/// users in the order `users` does.
 #[test]
-fn diff_lists_users_by_the_collation_of_their_email() {
+fn analysts_sort_with_sort_key() {
     let env = env();
+    let text = env.ok(&[
+        "query",
+        "--format",
+        "csv",
+        "SELECT email FROM users ORDER BY sort_key(name) NULLS LAST, email_key",
+    ]);
+    assert_eq!(csv_column(&text, "email"), owned(BY_NAME));
+    let text = env.ok(&[
+        "query",
+        "--format",
+        "csv",
+        "SELECT sort_key('Łukasz ØBERG-Groß') AS k",
+    ]);
+    assert_eq!(csv_column(&text, "k"), ["lukasz oberg-gross"]);
+}
+
+#[test]
+fn the_license_worklist_and_diff_list_users_by_the_collation_of_their_email() {
+    let env = env();
+    // Every user was last seen 12 whole days before the as-of: all to reclaim after 5 days.
+    let text = env.ok(&[
+        "licenses",
+        "todo",
+        "--reclaim-after",
+        "5d",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv_column(&text, "email"), owned(BY_EMAIL));
+
     // A second snapshot where every user got one reminder: each appears once, as `reminded`.
     env.ingest(&users_csv(1), None, "2026-11-08T00:00:00Z");
     let text = env.ok(&["diff", "--format", "csv"]);
