@@ -221,20 +221,19 @@ fn users_and_export_sort_names_and_emails_by_the_collation() {
 #[test]
 fn analysts_sort_with_sort_key() {
     let env = env();
-    let text = env.ok(&[
-        "query",
-        "--format",
-        "csv",
-        "SELECT email FROM users ORDER BY sort_key(name) NULLS LAST, email_key",
-    ]);
-    assert_eq!(csv_column(&text, "email"), owned(BY_NAME));
-    let text = env.ok(&[
-        "query",
-        "--format",
-        "csv",
-        "SELECT sort_key('Łukasz ØBERG-Groß') AS k",
-    ]);
-    assert_eq!(csv_column(&text, "k"), ["lukasz oberg-gross"]);
+    let query =
+        |sql: &str, column: &str| csv_column(&env.ok(&["query", "--format", "csv", sql]), column);
+    assert_eq!(
+        query(
+            "SELECT email FROM users ORDER BY sort_key(name) NULLS LAST, email_key",
+            "email"
+        ),
+        owned(BY_NAME)
+    );
+    assert_eq!(
+        query("SELECT sort_key('Łukasz ØBERG-Groß') AS k", "k"),
+        ["lukasz oberg-gross"]
+    );
 }
 
 #[test]
