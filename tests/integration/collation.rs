@@ -234,6 +234,20 @@ fn analysts_sort_with_sort_key() {
         query("SELECT sort_key('Łukasz ØBERG-Groß') AS k", "k"),
         ["lukasz oberg-gross"]
     );
+    // Letters that reach ø and æ only once their accent is stripped (ǿ, ǽ), plain ASCII, and
+    // no text at all.
+    assert_eq!(
+        query("SELECT sort_key('Ǿrn Ǽsir') AS a", "a"),
+        ["orn aesir"]
+    );
+    assert_eq!(
+        query("SELECT sort_key('Plain Text') AS b", "b"),
+        ["plain text"]
+    );
+    assert_eq!(
+        query("SELECT coalesce(sort_key(NULL), '(null)') AS c", "c"),
+        ["(null)"]
+    );
 }
 
 #[test]
