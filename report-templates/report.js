@@ -300,7 +300,8 @@
     var i;
     var j = DIMS.indexOf(key);
     if (j >= 0) {
-      // The CLI sorts these by their lower-cased slug.
+      // The CLI sorts these through the collation (queries/read/collation.sql); the slugs are
+      // plain lower-case ASCII, which it leaves as they are, so their code-point order is it.
       var lower = dimVals[j].map(function (s) { return s.toLowerCase(); });
       var sorted = lower.slice().sort();
       var rank = lower.map(function (s) { return sorted.indexOf(s); });

@@ -197,7 +197,6 @@ fn log_panics_on_one_line() {
     }));
 }
 
-/// Starts the system's browser on `url`; a failure is a warning, never fatal.
 /// The program `serve --open` hands the address to (doctor checks it is there).
 pub(crate) const BROWSER_OPENER: &str = if cfg!(target_os = "macos") {
     "open"
@@ -205,6 +204,7 @@ pub(crate) const BROWSER_OPENER: &str = if cfg!(target_os = "macos") {
     "xdg-open"
 };
 
+/// Starts the system's browser on `url`; a failure is a warning, never fatal.
 fn open_browser(url: &str) {
     let opener = BROWSER_OPENER;
     let spawned = std::process::Command::new(opener)
