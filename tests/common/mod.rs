@@ -185,23 +185,18 @@ impl Env {
 
     /// Writes a sample organisation with the binary and ingests it; returns the folder.
     pub fn sample(&self, users: u64, seed: u64) -> PathBuf {
-        let dir = self.path(&format!("sample-{users}-{seed}"));
-        self.ok(&[
-            "sample",
-            "--users",
-            &users.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--out",
-            dir.to_str().unwrap(),
-        ]);
+        let dir = self.sample_into(&format!("sample-{users}-{seed}"), users, seed);
         self.ingest_folder(&dir, &[]);
         dir
     }
 
     /// Writes a sample organisation with the binary (without ingesting it); returns the folder.
     pub fn sample_files(&self, users: u64, seed: u64) -> PathBuf {
-        let dir = self.path(&format!("files-{users}-{seed}"));
+        self.sample_into(&format!("files-{users}-{seed}"), users, seed)
+    }
+
+    fn sample_into(&self, name: &str, users: u64, seed: u64) -> PathBuf {
+        let dir = self.path(name);
         self.ok(&[
             "sample",
             "--users",
@@ -212,6 +207,15 @@ impl Env {
             dir.to_str().unwrap(),
         ]);
         dir
+    }
+
+    /// Records schema version 99 in the database, as a newer rollcall would have written it.
+    pub fn mark_future_schema(&self) {
+        let conn = duckdb::Connection::open(self.db()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (99, TIMESTAMP '2030-01-01 00:00:00', '9.0.0')",
+        )
+        .unwrap();
     }
 
     /// `rollcall sample --evolve-from FROM --days DAYS --seed SEED --out OUT` (OUT in the temp

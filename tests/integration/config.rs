@@ -446,12 +446,7 @@ fn doctor_names_the_process_holding_the_database() {
 #[test]
 fn doctor_on_a_database_from_a_newer_rollcall() {
     let env = Env::with_one_user();
-    let conn = duckdb::Connection::open(env.db()).unwrap();
-    conn.execute_batch(
-        "INSERT INTO schema_version VALUES (99, TIMESTAMP '2030-01-01 00:00:00', '9.0.0')",
-    )
-    .unwrap();
-    drop(conn);
+    env.mark_future_schema();
     let (code, lines, err) = doctor(&env, &[]);
     assert_eq!(code, 1, "{lines:#?}\n{err}");
     assert_eq!(err.trim(), "rollcall: doctor found 1 problem");
